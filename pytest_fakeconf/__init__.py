@@ -1,0 +1,22 @@
+"""pytest-fakeconf: an in-memory fake of Twilio's Conference REST API for pytest."""
+
+from .core.accounts import ApiKey
+from .core.errors import FakeconfError, NotFoundError, TwilioError
+from .core.events import Event
+from .fake import FakeTwilio
+from .handles import ConferenceHandle
+from .journal import RecordedRequest
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ApiKey",
+    "ConferenceHandle",
+    "Event",
+    "FakeTwilio",
+    "FakeconfError",
+    "NotFoundError",
+    "RecordedRequest",
+    "TwilioError",
+    "__version__",
+]

@@ -1,0 +1,71 @@
+"""Routing, authentication and error handling around the resource handlers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ..core.backend import Backend
+from ..core.errors import NotFoundError, TwilioError
+from . import conferences
+from .auth import WWW_AUTHENTICATE, authenticate, unauthorized
+from .messages import ApiRequest, ApiResponse
+
+Handler = Callable[..., ApiResponse]
+
+_ACCOUNT = r"/2010-04-01/Accounts/(?P<account>[^/]+)"
+_ACCOUNT_RE = re.compile(_ACCOUNT + r"(?:/|\.json$|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    pattern: re.Pattern[str]
+    methods: Mapping[str, Handler]
+
+
+def _route(suffix: str, **methods: Handler) -> Route:
+    return Route(re.compile(_ACCOUNT + suffix + r"\Z"), methods)
+
+
+ROUTES = (
+    _route(r"/Conferences\.json", GET=conferences.list_conferences),
+    _route(
+        r"/Conferences/(?P<sid>[^/]+)\.json",
+        GET=conferences.fetch_conference,
+        POST=conferences.update_conference,
+    ),
+)
+
+UNIMPLEMENTED = " (pytest-fakeconf does not implement this endpoint)"
+
+
+class Api:
+    """Answers one request at a time against a :class:`Backend`."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        try:
+            return self._dispatch(request)
+        except TwilioError as error:
+            headers = WWW_AUTHENTICATE if error.status == 401 else None
+            return ApiResponse.json(error.status, error.body(), headers)
+
+    def _dispatch(self, request: ApiRequest) -> ApiResponse:
+        account = authenticate(self.backend.accounts, request.headers)
+        owner = _ACCOUNT_RE.match(request.path)
+        if owner is not None and owner.group("account") != account.sid:
+            raise unauthorized()
+        for route in ROUTES:
+            match = route.pattern.match(request.path)
+            if match is None:
+                continue
+            handler = route.methods.get(request.method)
+            if handler is None:
+                raise TwilioError(405, 20004, "Method not allowed")
+            args = match.groupdict()
+            return handler(self.backend, request, args.pop("account"), **args)
+        implemented = "/Conferences" in request.path
+        raise NotFoundError(request.path, "" if implemented else UNIMPLEMENTED)

@@ -1,0 +1,108 @@
+"""Twilio's list envelope and its ``PageSize`` / ``Page`` / ``PageToken`` (§3)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from ..core.errors import invalid
+from ..core.index import Page, Window
+from ..core.models import SortKey
+from .params import Params, integer
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    size: int
+    number: int
+    token: str | None
+    direction: str | None  # "PA" (next) or "PB" (previous)
+    anchor_sid: str | None
+
+
+def page_request(params: Params, sid_prefix: str) -> PageRequest:
+    """Validate the paging parameters; the token must name a ``sid_prefix`` SID."""
+    raw_size = params.get("PageSize")
+    size = DEFAULT_PAGE_SIZE
+    if raw_size is not None:
+        size = integer("PageSize", raw_size, 1)
+        if size > MAX_PAGE_SIZE:
+            raise invalid(
+                f"Page size too large: PageSize={size}; the maximum page size is {MAX_PAGE_SIZE}",
+                20007,
+            )
+    raw_number = params.get("Page")
+    number = integer("Page", raw_number, 0) if raw_number is not None else 0
+    token = params.get("PageToken")
+    if token is None or token == "":
+        if number > 0:
+            raise invalid("PageToken is required for paging.")
+        return PageRequest(size, number, None, None, None)
+    match = re.fullmatch(rf"(PA|PB)({sid_prefix}[0-9a-fA-F]{{32}})", token)
+    if match is None:
+        raise invalid(f"Invalid PageToken: '{token[:100]}'")
+    return PageRequest(size, number, token, match.group(1), match.group(2))
+
+
+def window(
+    request: PageRequest,
+    anchor_key: Callable[[str], SortKey | None],
+    lo_ts: int | None = None,
+    hi_ts: int | None = None,
+) -> Window:
+    """The core window for a page; a token naming an unknown SID is a 400."""
+    if request.anchor_sid is None:
+        return Window(request.size, lo_ts, hi_ts)
+    key = anchor_key(request.anchor_sid)
+    if key is None:
+        raise invalid(f"Invalid PageToken: '{request.token}' names no record of this list")
+    if request.direction == "PA":
+        return Window(request.size, lo_ts, hi_ts, after=key)
+    return Window(request.size, lo_ts, hi_ts, before=key)
+
+
+def envelope(
+    list_key: str,
+    base_path: str,
+    filters: Sequence[tuple[str, str]],
+    request: PageRequest,
+    page: Page[T],
+    sid_of: Callable[[T], str],
+    render: Callable[[T], dict[str, Any]],
+) -> dict[str, Any]:
+    """The list body: exactly Twilio's eight meta keys plus ``list_key``."""
+    prefix = urlencode(filters) + "&" if filters else ""
+
+    def uri(number: int, token: str | None) -> str:
+        tail = f"PageSize={request.size}&Page={number}"
+        if token is not None:
+            tail += "&" + urlencode({"PageToken": token})
+        return f"{base_path}?{prefix}{tail}"
+
+    items = page.items
+    start = request.number * request.size if items else 0
+    return {
+        list_key: [render(item) for item in items],
+        "first_page_uri": uri(0, None),
+        "next_page_uri": (
+            uri(request.number + 1, "PA" + sid_of(items[-1])) if items and page.has_next else None
+        ),
+        "previous_page_uri": (
+            uri(request.number - 1, "PB" + sid_of(items[0]))
+            if items and request.number > 0
+            else None
+        ),
+        "uri": uri(request.number, request.token),
+        "page": request.number,
+        "page_size": request.size,
+        "start": start,
+        "end": start + len(items) - 1 if items else 0,
+    }

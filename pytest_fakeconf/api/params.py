@@ -1,0 +1,125 @@
+"""Reading Twilio's query and form parameters, refusing bad values with 400s.
+
+Unknown parameters are accepted and ignored, as Twilio does (newer clients
+send more than an older API knows).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+from ..core.errors import invalid
+
+Pairs = Sequence[tuple[str, str]]
+
+_DATE_RE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
+_INT_RE = re.compile(r"\A[+-]?\d{1,18}\Z")
+_UTC = _dt.timezone.utc
+HTTP_METHODS = ("GET", "POST")
+
+
+class Params:
+    """First value of each key, in the order the client sent them."""
+
+    __slots__ = ("_pairs", "_values")
+
+    def __init__(self, pairs: Pairs) -> None:
+        self._pairs = pairs
+        values: dict[str, str] = {}
+        for key, value in pairs:
+            values.setdefault(key, value)
+        self._values = values
+
+    def get(self, key: str) -> str | None:
+        return self._values.get(key)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._values
+
+    def ordered(self, keys: Iterable[str]) -> list[tuple[str, str]]:
+        """The pairs whose key is in ``keys``, first occurrence only, in request order."""
+        wanted = set(keys)
+        seen: set[str] = set()
+        out = []
+        for key, value in self._pairs:
+            if key in wanted and key not in seen:
+                seen.add(key)
+                out.append((key, value))
+        return out
+
+
+def day_start(name: str, value: str) -> int:
+    """Epoch seconds of midnight UTC of a ``YYYY-MM-DD`` value; 400 otherwise."""
+    if not _DATE_RE.match(value):
+        raise invalid(f"Invalid {name}: '{value}' is not a date in the format YYYY-MM-DD")
+    try:
+        day = _dt.date.fromisoformat(value)
+    except ValueError:
+        raise invalid(f"Invalid {name}: '{value}' is not a valid calendar date") from None
+    return int(_dt.datetime(day.year, day.month, day.day, tzinfo=_UTC).timestamp())
+
+
+DateRange = tuple[int | None, int | None]
+
+
+def date_range(params: Params, field: str) -> DateRange:
+    """Inclusive bounds from ``Field``, ``Field<`` and ``Field>`` (§3.5).
+
+    ``Field=D`` is the UTC day D; ``Field<=D`` is "on or before midnight of D";
+    ``Field>=D`` is "on or after midnight of D".
+    """
+    lo: int | None = None
+    hi: int | None = None
+    exact = params.get(field)
+    if exact is not None:
+        lo = day_start(field, exact)
+        hi = lo + 86399
+    before = params.get(field + "<")
+    if before is not None:
+        bound = day_start(field + "<", before)
+        hi = bound if hi is None else min(hi, bound)
+    after = params.get(field + ">")
+    if after is not None:
+        bound = day_start(field + ">", after)
+        lo = bound if lo is None else max(lo, bound)
+    return lo, hi
+
+
+def integer(name: str, value: str, low: int, high: int | None = None, code: int = 20001) -> int:
+    if not _INT_RE.match(value):
+        raise invalid(f"Invalid {name}: '{value}' is not an integer")
+    number = int(value)
+    if number < low or (high is not None and number > high):
+        limit = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise invalid(f"Invalid {name}: {number} must be {limit}", code)
+    return number
+
+
+def enum(name: str, value: str, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise invalid(f"Invalid {name}: '{value}' is not one of {', '.join(allowed)}")
+    return value
+
+
+def boolean(name: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise invalid(f"Invalid {name}: '{value}' is not true or false")
+
+
+def url(name: str, value: str) -> str:
+    """An absolute http(s) URL, else Twilio's 21205."""
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or len(value) > 4096:
+        raise invalid(f"{name} is not a valid URL: {value[:200]}", 21205)
+    return value
+
+
+def http_method(name: str, value: str) -> str:
+    return enum(name, value.upper(), HTTP_METHODS)

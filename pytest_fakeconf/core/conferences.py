@@ -1,0 +1,178 @@
+"""Conferences of one account: the records, their indexes and their rules.
+
+Rules enforced here (sources in ``shared/reference/twilio-conference-api.md``):
+
+* a conference is ``init``, ``in-progress`` or ``completed`` and only moves forward;
+* only one *active* (``init`` or ``in-progress``) conference per friendly name
+  (§5.2: "Only one of these distinct conferences may be in-progress at any given
+  time"; an ``init`` one counts too, since a new participant would join it);
+* a completed conference carries exactly one of Twilio's five end reasons, and
+  ``call_sid_ending_conference`` is null only for ``conference-ended-via-api`` (§5.3);
+* friendly names are at most 128 characters.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .clock import epoch_seconds
+from .errors import TwilioError
+from .index import KeyIndex, Page, Window, select
+from .models import (
+    CONFERENCE_STATUSES,
+    END_REASONS,
+    FRIENDLY_NAME_MAX,
+    REGIONS,
+    Conference,
+    SortKey,
+)
+from .sids import is_sid
+
+VIA_API = "conference-ended-via-api"
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceFilter:
+    """The list filters of ``GET …/Conferences.json``; bounds are inclusive epoch seconds."""
+
+    status: str | None = None
+    friendly_name: str | None = None
+    updated_lo: int | None = None
+    updated_hi: int | None = None
+
+    def accepts(self, conference: Conference) -> bool:
+        if self.status is not None and conference.status != self.status:
+            return False
+        if self.friendly_name is not None and conference.friendly_name != self.friendly_name:
+            return False
+        if self.updated_lo is not None or self.updated_hi is not None:
+            updated = epoch_seconds(conference.date_updated)
+            if self.updated_lo is not None and updated < self.updated_lo:
+                return False
+            if self.updated_hi is not None and updated > self.updated_hi:
+                return False
+        return True
+
+
+def check_friendly_name(name: object) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"friendly_name must be a str, not {type(name).__name__}")
+    if not name:
+        raise ValueError("friendly_name must not be empty")
+    if len(name) > FRIENDLY_NAME_MAX:
+        raise ValueError(
+            f"friendly_name is {len(name)} characters; Twilio allows at most {FRIENDLY_NAME_MAX}"
+        )
+    return name
+
+
+def check_end(reason: object, call_sid: object) -> None:
+    """Refuse an end reason or ending call SID that Twilio would never report."""
+    if reason not in END_REASONS:
+        raise ValueError(f"reason must be one of {', '.join(END_REASONS)}; got {reason!r}")
+    if reason == VIA_API and call_sid is not None:
+        raise ValueError(
+            "a conference ended via the API has no call_sid_ending_conference; "
+            "pass call_sid only with a participant reason"
+        )
+    if call_sid is not None and not is_sid(call_sid, "CA"):
+        raise ValueError(f"call_sid must be 'CA' + 32 hex digits, got {call_sid!r}")
+
+
+class ConferenceStore:
+    """All conferences of one account, indexed for Twilio's list filters."""
+
+    __slots__ = ("_active_by_name", "_all", "_by_key", "_by_name", "_by_sid", "_by_status")
+
+    def __init__(self) -> None:
+        self._by_sid: dict[str, Conference] = {}
+        self._by_key: dict[SortKey, Conference] = {}
+        self._all = KeyIndex()
+        self._by_status: dict[str, KeyIndex] = {s: KeyIndex() for s in CONFERENCE_STATUSES}
+        self._by_name: dict[str, KeyIndex] = {}
+        self._active_by_name: dict[str, Conference] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_sid)
+
+    def get(self, sid: str) -> Conference | None:
+        return self._by_sid.get(sid)
+
+    def active_named(self, friendly_name: str) -> Conference | None:
+        return self._active_by_name.get(friendly_name)
+
+    def newest_first(self) -> Iterator[Conference]:
+        by_key = self._by_key
+        lo, hi = self._all.span(None, None)
+        for key in self._all.descending(lo, hi):
+            yield by_key[key]
+
+    def add(self, conference: Conference) -> None:
+        if conference.status not in CONFERENCE_STATUSES:
+            raise ValueError(
+                f"status must be one of {', '.join(CONFERENCE_STATUSES)}; got {conference.status!r}"
+            )
+        if conference.region not in REGIONS:
+            raise ValueError(f"region must be one of {', '.join(REGIONS)}; got {conference.region!r}")
+        if conference.sid in self._by_sid:
+            raise TwilioError(409, 16099, f"Conference {conference.sid} already exists")
+        if conference.active:
+            other = self._active_by_name.get(conference.friendly_name)
+            if other is not None:
+                raise TwilioError(
+                    409,
+                    16099,
+                    f"Conference '{conference.friendly_name}' is already active as {other.sid}; "
+                    "only one conference per friendly name may be active at a time",
+                )
+            self._active_by_name[conference.friendly_name] = conference
+        self._by_sid[conference.sid] = conference
+        self._by_key[conference.key] = conference
+        self._all.add(conference.key)
+        self._by_status[conference.status].add(conference.key)
+        self._by_name.setdefault(conference.friendly_name, KeyIndex()).add(conference.key)
+
+    def set_status(self, conference: Conference, status: str) -> None:
+        """Move a stored conference to ``status`` and keep the indexes in step."""
+        if status == conference.status:
+            return
+        self._by_status[conference.status].remove(conference.key)
+        self._by_status[status].add(conference.key)
+        if conference.active and status == "completed":
+            del self._active_by_name[conference.friendly_name]
+        conference.status = status
+
+    def end(
+        self,
+        conference: Conference,
+        reason: str,
+        call_sid: str | None,
+        at: _dt.datetime,
+    ) -> None:
+        if not conference.active:
+            raise TwilioError(
+                400,
+                16001,
+                f"Conference {conference.sid} is not currently active; it is already completed",
+            )
+        self.set_status(conference, "completed")
+        conference.reason_conference_ended = reason
+        conference.call_sid_ending_conference = call_sid
+        conference.date_updated = max(at, conference.date_updated)
+
+    def page(self, flt: ConferenceFilter, window: Window) -> Page[Conference]:
+        """A page of conferences matching ``flt``, walking the smallest index."""
+        index = self._all
+        residual = flt
+        if flt.status is not None:
+            index = self._by_status.get(flt.status, KeyIndex())
+            residual = ConferenceFilter(None, flt.friendly_name, flt.updated_lo, flt.updated_hi)
+        if flt.friendly_name is not None:
+            named = self._by_name.get(flt.friendly_name, KeyIndex())
+            if len(named) < len(index):
+                index = named
+                residual = ConferenceFilter(flt.status, None, flt.updated_lo, flt.updated_hi)
+        accept = None if residual == ConferenceFilter() else residual.accepts
+        return select(index, window, self._by_key.__getitem__, accept)

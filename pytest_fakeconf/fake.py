@@ -1,0 +1,212 @@
+"""``FakeTwilio``: the object the ``fakeconf`` fixture yields.
+
+It owns one backend (the state), the api layer that answers HTTP for it, the
+journal of answered requests, and the ``responses`` transport that intercepts
+the application's calls while it is started.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import traceback
+from collections.abc import Mapping
+from types import TracebackType
+
+import responses
+
+from .api import Api, ApiRequest, ApiResponse
+from .core.accounts import ApiKey
+from .core.backend import Backend
+from .core.clock import UTC
+from .core.errors import NotFoundError, TwilioError
+from .core.events import Event
+from .core.sids import SidSource
+from .handles import ConferenceHandle
+from .history import generate_history
+from .journal import RecordedRequest
+from .transports.responses_mock import ResponsesTransport
+
+
+class FakeTwilio:
+    """An in-memory fake of Twilio's Conference API for one test.
+
+    ``seed`` makes every SID (and the default credentials) reproducible;
+    ``account_sid`` and ``auth_token`` fix the credentials the app must use.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int | str = 0,
+        account_sid: str | None = None,
+        auth_token: str | None = None,
+    ) -> None:
+        self.seed = seed
+        self._backend = Backend(SidSource(seed))
+        self._account = self._backend.add_account(account_sid, auth_token)
+        self._api = Api(self._backend)
+        self._journal: list[RecordedRequest] = []
+        self.crashes: list[str] = []
+        self._transport = ResponsesTransport(self.answer)
+
+    # -- identity ---------------------------------------------------------
+    @property
+    def account_sid(self) -> str:
+        return self._account.sid
+
+    @property
+    def auth_token(self) -> str:
+        return self._account.auth_token
+
+    def create_api_key(self) -> ApiKey:
+        """A standard API key of this account: ``Client(key.sid, key.secret, account_sid)``."""
+        return self._backend.accounts.add_api_key(self.account_sid)
+
+    # -- conferences --------------------------------------------------------
+    def create_conference(
+        self,
+        friendly_name: str | None = None,
+        *,
+        status: str = "in-progress",
+        region: str = "us1",
+        date_created: _dt.datetime | None = None,
+        sid: str | None = None,
+    ) -> ConferenceHandle:
+        """Create a conference as if calls had set it up; returns a live handle.
+
+        Raises :class:`~pytest_fakeconf.TwilioError` when another conference of
+        that name is active, and ``ValueError`` for values Twilio would never
+        hold (an unknown status or region, a name over 128 characters).
+        """
+        record = self._backend.create_conference(
+            self.account_sid,
+            friendly_name,
+            status=status,
+            region=region,
+            date_created=date_created,
+            sid=sid,
+        )
+        return ConferenceHandle(self._backend, record)
+
+    def get_conference(self, sid: str) -> ConferenceHandle:
+        """The conference with this SID; :class:`~pytest_fakeconf.NotFoundError` if none."""
+        record = self._backend.conferences(self.account_sid).get(sid)
+        if record is None:
+            raise NotFoundError(f"Conference {sid!r}")
+        return ConferenceHandle(self._backend, record)
+
+    @property
+    def conferences(self) -> list[ConferenceHandle]:
+        """Every conference of the account, newest first."""
+        backend = self._backend
+        return [
+            ConferenceHandle(backend, c) for c in backend.conferences(self.account_sid).newest_first()
+        ]
+
+    def generate_history(
+        self,
+        count: int = 50,
+        *,
+        start: _dt.datetime | None = None,
+        end: _dt.datetime | None = None,
+        seed: int | str | None = None,
+    ) -> list[ConferenceHandle]:
+        """Fill the store with ``count`` realistic conferences created in ``[start, end]``.
+
+        Defaults: the 30 days up to now; the seed follows the fake's seed.
+        Names come from faker; most conferences are completed (mostly
+        ``last-participant-left``), the most recent may still be live.
+        """
+        end = end if end is not None else self._backend.clock.now()
+        start = start if start is not None else end - _dt.timedelta(days=30)
+        records = generate_history(
+            self._backend,
+            self.account_sid,
+            count,
+            start=start,
+            end=end,
+            seed=f"{self.seed}/history" if seed is None else seed,
+        )
+        return [ConferenceHandle(self._backend, r) for r in records]
+
+    @property
+    def events(self) -> list[Event]:
+        """What happened, in order: ``conference-create``, ``conference-end``, …"""
+        return self._backend.events.snapshot()
+
+    # -- HTTP ---------------------------------------------------------------
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """The HTTP requests the fake answered, oldest first."""
+        return list(self._journal)
+
+    def answer(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | str | None = None,
+    ) -> ApiResponse:
+        """Answer one HTTP request as Twilio would, and record it in :attr:`requests`.
+
+        Every transport calls this. An unexpected exception inside the fake is
+        a bug in the fake: the app gets Twilio's 500 body and the fixture fails
+        the test at teardown with the traceback (see :attr:`crashes`).
+        """
+        request = ApiRequest.from_url(method, url, headers, body)
+        try:
+            response = self._api.handle(request)
+        except Exception:
+            self.crashes.append(f"{method} {url}\n{traceback.format_exc()}")
+            error = TwilioError(500, 20500, "Internal Server Error")
+            response = ApiResponse.json(500, error.body())
+        self._journal.append(
+            RecordedRequest(
+                method=request.method,
+                url=url,
+                path=request.path,
+                query=request.query,
+                form=request.form,
+                headers=dict(headers or {}),
+                status_code=response.status,
+                response_headers=response.headers,
+                response_body=response.body,
+            )
+        )
+        return response
+
+    @property
+    def mock(self) -> responses.RequestsMock:
+        """The running ``responses`` mock; add your own stubs for other endpoints to it."""
+        if self._transport.mock is None:
+            raise RuntimeError("the fake is not started; use it as a context manager or call start()")
+        return self._transport.mock
+
+    def start(self) -> FakeTwilio:
+        """Intercept every ``requests`` call to a Twilio host until :meth:`stop`."""
+        self._transport.start()
+        return self
+
+    def stop(self) -> None:
+        self._transport.stop()
+
+    @property
+    def started(self) -> bool:
+        return self._transport.active
+
+    def __enter__(self) -> FakeTwilio:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<FakeTwilio {self.account_sid} seed={self.seed!r}>"
+
+
+__all__ = ["UTC", "FakeTwilio"]

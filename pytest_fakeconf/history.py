@@ -1,0 +1,88 @@
+"""A realistic, seeded history of conferences for paging and reporting tests."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+from collections.abc import Sequence
+
+from .core.backend import Backend
+from .core.clock import as_utc
+from .core.models import END_REASONS, Conference
+from .core.sids import seed_to_int
+
+_MEETINGS = (
+    "standup", "sync", "all-hands", "support bridge", "sales call", "interview",
+    "retro", "planning", "incident bridge", "customer onboarding", "1:1", "demo",
+)  # fmt: skip
+# Most conferences end because the last person hung up; few are ended by the API.
+_REASON_WEIGHTS = (1, 3, 1, 1, 10)  # in the order of END_REASONS
+_REGIONS = ("us1", "us1", "us1", "us2", "ie1", "de1", "sg1", "au1")
+_LIVE_WINDOW = _dt.timedelta(hours=2)
+
+
+def generate_history(
+    backend: Backend,
+    account_sid: str,
+    count: int,
+    *,
+    start: _dt.datetime,
+    end: _dt.datetime,
+    seed: int | str,
+) -> list[Conference]:
+    """Create ``count`` conferences with creation times spread over ``[start, end]``.
+
+    Conferences created within two hours of ``end`` may still be live (``init``
+    or ``in-progress``, one per friendly name); older ones are completed, each
+    with an end time after its start and one of Twilio's five end reasons,
+    weighted as they occur in practice. The same seed gives the same history.
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(f"count must be a non-negative int, got {count!r}")
+    start, end = as_utc(start, "start"), as_utc(end, "end")
+    if start > end:
+        raise ValueError(f"start ({start}) is after end ({end})")
+    rng = random.Random(seed_to_int(seed))
+    names = _names(rng, max(1, min(count, 64)))
+    span = int((end - start).total_seconds())
+    offsets = sorted(rng.randint(0, span) for _ in range(count))
+    created: list[Conference] = []
+    for offset in offsets:
+        when = start + _dt.timedelta(seconds=offset)
+        name = rng.choice(names)
+        live = end - when < _LIVE_WINDOW and backend.conferences(account_sid).active_named(name) is None
+        if live:
+            status = rng.choice(("init", "in-progress", "in-progress"))
+            conference = backend.create_conference(
+                account_sid, name, status=status, region=rng.choice(_REGIONS), date_created=when
+            )
+        else:
+            conference = _completed(backend, account_sid, name, when, end, rng)
+        created.append(conference)
+    return created
+
+
+def _completed(
+    backend: Backend,
+    account_sid: str,
+    name: str,
+    when: _dt.datetime,
+    horizon: _dt.datetime,
+    rng: random.Random,
+) -> Conference:
+    return backend.create_ended(
+        account_sid,
+        name,
+        region=rng.choice(_REGIONS),
+        date_created=when,
+        reason=rng.choices(END_REASONS, weights=_REASON_WEIGHTS)[0],
+        ended_at=min(horizon, when + _dt.timedelta(seconds=rng.randint(60, 90 * 60))),
+    )
+
+
+def _names(rng: random.Random, count: int) -> Sequence[str]:
+    from faker import Faker  # imported lazily: Faker is slow to load
+
+    faker = Faker()
+    faker.seed_instance(rng.getrandbits(32))
+    return [f"{faker.company()} {rng.choice(_MEETINGS)}"[:128] for _ in range(count)]

@@ -1,0 +1,53 @@
+"""The pytest glue: the ``fakeconf`` fixture and the ``fakeconf`` marker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .fake import FakeTwilio
+
+MARKER_OPTIONS = ("seed", "account_sid", "auth_token")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "fakeconf(seed=..., account_sid=..., auth_token=...): configure the fakeconf fixture",
+    )
+
+
+def fake_options(node: pytest.Item | Any) -> dict[str, Any]:
+    """Options for the fake of ``node``: the closest ``fakeconf`` marker wins.
+
+    Without a ``seed``, the test's node id seeds the fake, so a test gets the
+    same SIDs alone, in the whole suite, and under pytest-xdist.
+    """
+    options: dict[str, Any] = {"seed": node.nodeid}
+    for marker in reversed(list(node.iter_markers("fakeconf"))):  # farthest first
+        if marker.args:
+            raise pytest.UsageError("@pytest.mark.fakeconf takes keyword arguments only")
+        unknown = set(marker.kwargs) - set(MARKER_OPTIONS)
+        if unknown:
+            raise pytest.UsageError(
+                f"@pytest.mark.fakeconf got unknown option(s) {sorted(unknown)}; "
+                f"known: {', '.join(MARKER_OPTIONS)}"
+            )
+        options.update(marker.kwargs)
+    return options
+
+
+@pytest.fixture
+def fakeconf(request: pytest.FixtureRequest) -> Iterator[FakeTwilio]:
+    """An in-memory fake of Twilio's Conference API, intercepting ``requests``."""
+    fake = FakeTwilio(**fake_options(request.node))
+    with fake:
+        yield fake
+    if fake.crashes:
+        pytest.fail(
+            "pytest-fakeconf hit an internal error answering a request (a bug in the fake):\n"
+            + "\n".join(fake.crashes),
+            pytrace=False,
+        )

@@ -1,0 +1,1 @@
+"""Thin adapters that carry HTTP requests from a client library to the api layer."""
