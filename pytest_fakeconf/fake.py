@@ -100,7 +100,8 @@ class FakeTwilio:
         """Every conference of the account, newest first."""
         backend = self._backend
         return [
-            ConferenceHandle(backend, c) for c in backend.conferences(self.account_sid).newest_first()
+            ConferenceHandle(backend, c)
+            for c in backend.conferences(self.account_sid).newest_first()
         ]
 
     def generate_history(
@@ -179,7 +180,9 @@ class FakeTwilio:
     def mock(self) -> responses.RequestsMock:
         """The running ``responses`` mock; add your own stubs for other endpoints to it."""
         if self._transport.mock is None:
-            raise RuntimeError("the fake is not started; use it as a context manager or call start()")
+            raise RuntimeError(
+                "the fake is not started; use it as a context manager or call start()"
+            )
         return self._transport.mock
 
     def start(self) -> FakeTwilio:

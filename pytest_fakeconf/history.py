@@ -50,7 +50,10 @@ def generate_history(
     for offset in offsets:
         when = start + _dt.timedelta(seconds=offset)
         name = rng.choice(names)
-        live = end - when < _LIVE_WINDOW and backend.conferences(account_sid).active_named(name) is None
+        live = (
+            end - when < _LIVE_WINDOW
+            and backend.conferences(account_sid).active_named(name) is None
+        )
         if live:
             status = rng.choice(("init", "in-progress", "in-progress"))
             conference = backend.create_conference(

@@ -51,7 +51,9 @@ class Backend:
         the last participant hung up (tests wanting another reason create it
         active and end it, or use :meth:`create_ended`)."""
         if status not in CONFERENCE_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(CONFERENCE_STATUSES)}; got {status!r}")
+            raise ValueError(
+                f"status must be one of {', '.join(CONFERENCE_STATUSES)}; got {status!r}"
+            )
         if status == "completed":
             return self.create_ended(
                 account_sid, friendly_name, region=region, date_created=date_created, sid=sid
@@ -78,7 +80,9 @@ class Backend:
         conference = self._new(account_sid, friendly_name, "completed", region, date_created, sid)
         ended = conference.date_created if ended_at is None else as_utc(ended_at, "ended_at")
         if ended < conference.date_created:
-            raise ValueError(f"ended_at ({ended}) is before date_created ({conference.date_created})")
+            raise ValueError(
+                f"ended_at ({ended}) is before date_created ({conference.date_created})"
+            )
         conference.reason_conference_ended = reason
         if reason != VIA_API and call_sid is None:
             call_sid = self.sids.sid("CA")
@@ -139,9 +143,7 @@ class Backend:
     def announce(self, conference: Conference, url: str, method: str) -> None:
         """Play ``url`` into a live conference; it keeps running."""
         if not conference.active:
-            raise TwilioError(
-                400, 16001, f"Conference {conference.sid} is not currently active"
-            )
+            raise TwilioError(400, 16001, f"Conference {conference.sid} is not currently active")
         now = self.clock.now()
         conference.date_updated = max(now, conference.date_updated)
         self._emit("conference-announce", conference, now, url=url, method=method)
@@ -151,9 +153,7 @@ class Backend:
     ) -> Page[Conference]:
         return self._stores[account_sid].page(flt, window)
 
-    def _emit(
-        self, kind: str, conference: Conference, at: _dt.datetime, **data: object
-    ) -> None:
+    def _emit(self, kind: str, conference: Conference, at: _dt.datetime, **data: object) -> None:
         self.events.emit(
             Event(kind, conference.account_sid, conference.sid, at, MappingProxyType(data))
         )

@@ -1,7 +1,9 @@
 """One clock for every timestamp the fake stamps.
 
-"Now" is read from the standard library at the moment of each operation, so
-freezegun and time-machine both steer it. ``time.monotonic`` is never used.
+"Now" is read from the standard library (``time.time``) at the moment of each
+operation, so freezegun and time-machine both steer it. ``time.monotonic`` is
+never used, and neither is ``datetime.now(tz)``: under freezegun's
+``tz_offset`` it adds the offset to UTC (a freezegun quirk), ``time.time`` does not.
 Timestamps are truncated to whole seconds, because that is all Twilio's RFC 2822
 dates carry: what a test reads from a handle equals what the client parses.
 """
@@ -9,17 +11,18 @@ dates carry: what a test reads from a handle equals what the client parses.
 from __future__ import annotations
 
 import datetime as _dt
+import time
 
 UTC = _dt.timezone.utc
 
 
 class Clock:
-    """Reads the current UTC time from ``datetime.datetime.now``."""
+    """Reads the current UTC time from ``time.time``."""
 
     __slots__ = ()
 
     def now(self) -> _dt.datetime:
-        return _dt.datetime.now(UTC).replace(microsecond=0)
+        return _dt.datetime.fromtimestamp(int(time.time()), UTC)
 
 
 def as_utc(value: _dt.datetime, name: str) -> _dt.datetime:

@@ -115,7 +115,9 @@ class ConferenceStore:
                 f"status must be one of {', '.join(CONFERENCE_STATUSES)}; got {conference.status!r}"
             )
         if conference.region not in REGIONS:
-            raise ValueError(f"region must be one of {', '.join(REGIONS)}; got {conference.region!r}")
+            raise ValueError(
+                f"region must be one of {', '.join(REGIONS)}; got {conference.region!r}"
+            )
         if conference.sid in self._by_sid:
             raise TwilioError(409, 16099, f"Conference {conference.sid} already exists")
         if conference.active:

@@ -23,7 +23,9 @@ from responses.registries import FirstMatchRegistry
 
 from ..api.messages import ApiResponse
 
-TWILIO_URL = re.compile(r"https?://(?:[a-z0-9-]+\.)*twilio\.com(?::\d+)?(?:[/?#].*)?\Z", re.I | re.S)
+TWILIO_URL = re.compile(
+    r"https?://(?:[a-z0-9-]+\.)*twilio\.com(?::\d+)?(?:[/?#].*)?\Z", re.I | re.S
+)
 NOT_TWILIO = re.compile(r"(?!https?://(?:[a-z0-9-]+\.)*twilio\.com(?::\d+)?(?:[/?#]|\Z))", re.I)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
@@ -84,7 +86,5 @@ class ResponsesTransport:
             self.mock = None
 
     def _callback(self, request: Any) -> tuple[int, dict[str, str], bytes]:
-        answer = self._answer(
-            request.method, request.url, dict(request.headers), request.body
-        )
+        answer = self._answer(request.method, request.url, dict(request.headers), request.body)
         return answer.status, dict(answer.headers), answer.body
