@@ -58,15 +58,23 @@ class ConferenceHandle:
     def call_sid_ending_conference(self) -> str | None:
         return self._record.call_sid_ending_conference
 
-    def end(self, reason: str = VIA_API, call_sid: str | None = None) -> None:
-        """End the conference now for one of Twilio's five reasons.
+    def end(
+        self,
+        reason: str = VIA_API,
+        call_sid: str | None = None,
+        *,
+        at: _dt.datetime | None = None,
+    ) -> None:
+        """End the conference for one of Twilio's five reasons, now or at ``at``.
 
         The four participant reasons record ``call_sid`` (or a generated call
         SID) as ``call_sid_ending_conference``; ``conference-ended-via-api``
-        records none. Any other reason raises ``ValueError`` and changes nothing;
-        ending a completed conference raises :class:`~pytest_fakeconf.TwilioError`.
+        records none. ``at`` (timezone-aware, not in the future, not before the
+        conference's last change) back-dates the end, e.g. for history.
+        Any bad value raises ``ValueError`` and changes nothing; ending a
+        completed conference raises :class:`~pytest_fakeconf.TwilioError`.
         """
-        self._backend.end_conference(self._record, reason, call_sid)
+        self._backend.end_conference(self._record, reason, call_sid, at=at)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ConferenceHandle):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from .core.backend import Backend
 from .core.clock import as_utc
-from .core.models import END_REASONS, Conference
+from .core.models import Conference
 from .core.sids import seed_to_int
 
 _MEETINGS = (
@@ -16,7 +16,15 @@ _MEETINGS = (
     "retro", "planning", "incident bridge", "customer onboarding", "1:1", "demo",
 )  # fmt: skip
 # Most conferences end because the last person hung up; few are ended by the API.
-_REASON_WEIGHTS = (1, 3, 1, 1, 10)  # in the order of END_REASONS
+_REASON_WEIGHT = {
+    "conference-ended-via-api": 1,
+    "participant-with-end-conference-on-exit-left": 3,
+    "participant-with-end-conference-on-exit-kicked": 1,
+    "last-participant-left": 10,
+    "last-participant-kicked": 1,
+}
+_REASONS = tuple(_REASON_WEIGHT)
+_WEIGHTS = tuple(_REASON_WEIGHT.values())
 _REGIONS = ("us1", "us1", "us1", "us2", "ie1", "de1", "sg1", "au1")
 _LIVE_WINDOW = _dt.timedelta(hours=2)
 
@@ -78,7 +86,7 @@ def _completed(
         name,
         region=rng.choice(_REGIONS),
         date_created=when,
-        reason=rng.choices(END_REASONS, weights=_REASON_WEIGHTS)[0],
+        reason=rng.choices(_REASONS, weights=_WEIGHTS)[0],
         ended_at=min(horizon, when + _dt.timedelta(seconds=rng.randint(60, 90 * 60))),
     )
 

@@ -20,12 +20,11 @@ def at(day: int, hour: int = 12, minute: int = 0, second: int = 0) -> dt.datetim
 
 
 def make_rooms(fakeconf: FakeTwilio, count: int, **kwargs: object) -> list[ConferenceHandle]:
-    """``count`` completed rooms, one a minute from 2021-03-01 00:00, oldest first."""
+    """``count`` live rooms, one a minute from 2021-03-01 00:00, oldest first."""
     start = dt.datetime(2021, 3, 1, tzinfo=UTC)
     return [
         fakeconf.create_conference(
             f"room {i}",
-            status="completed",
             date_created=start + dt.timedelta(minutes=i),
             **kwargs,  # type: ignore[arg-type]
         )
@@ -36,6 +35,20 @@ def make_rooms(fakeconf: FakeTwilio, count: int, **kwargs: object) -> list[Confe
 def test_list_is_newest_first(fakeconf: FakeTwilio, client: Client) -> None:
     rooms = make_rooms(fakeconf, 5)
     assert [c.sid for c in client.conferences.list()] == [r.sid for r in reversed(rooms)]
+
+
+def test_without_status_only_in_progress_conferences_are_listed(
+    fakeconf: FakeTwilio, client: Client, http: requests.Session, account_url: str
+) -> None:
+    # "Starting from September 30th, 2026, the default is `in-progress`. To read
+    # completed conferences, set `Status` to `completed`." (twilio-python 9.13.0)
+    live = fakeconf.create_conference("live", date_created=at(1))
+    fakeconf.create_conference("waiting", status="init", date_created=at(2))
+    fakeconf.create_conference("over", status="completed", date_created=at(3))
+    assert [c.sid for c in client.conferences.list()] == [live.sid]
+    body = http.get(f"{account_url}/Conferences.json", params={"FriendlyName": "over"}).json()
+    assert body["conferences"] == []
+    assert "Status" not in body["uri"]  # the URIs carry what the client sent
 
 
 def test_same_second_ties_list_in_creation_order_newest_first(
@@ -52,11 +65,11 @@ def test_envelope_has_exactly_twilios_keys_and_echoes_the_request(
     rooms = make_rooms(fakeconf, 7)
     response = http.get(
         f"{account_url}/Conferences.json",
-        params=[("FriendlyName", "room 3"), ("Status", "completed"), ("PageSize", "3")],
+        params=[("FriendlyName", "room 3"), ("Status", "in-progress"), ("PageSize", "3")],
     )
     body = response.json()
     base = f"/2010-04-01/Accounts/{fakeconf.account_sid}/Conferences.json"
-    expected_uri = f"{base}?FriendlyName=room+3&Status=completed&PageSize=3&Page=0"
+    expected_uri = f"{base}?FriendlyName=room+3&Status=in-progress&PageSize=3&Page=0"
     assert list(body) == [
         "conferences",
         "first_page_uri",
@@ -115,7 +128,7 @@ def test_next_page_uri_carries_every_filter(
 ) -> None:
     make_rooms(fakeconf, 6)
     params = [
-        ("Status", "completed"),
+        ("Status", "in-progress"),
         ("DateCreated>", "2021-03-01"),
         ("DateCreated<", "2021-03-02"),
         ("DateUpdated>", "2021-02-01"),
@@ -154,9 +167,7 @@ def test_client_page_next_and_previous(fakeconf: FakeTwilio, client: Client) -> 
 def test_paging_stays_correct_when_the_store_changes_between_pages(
     fakeconf: FakeTwilio, http: requests.Session, account_url: str
 ) -> None:
-    live = [
-        fakeconf.create_conference(f"live {i}", date_created=at(1, 10, i)) for i in range(6)
-    ]
+    live = [fakeconf.create_conference(f"live {i}", date_created=at(1, 10, i)) for i in range(6)]
     newest_first = list(reversed(live))
     first = http.get(
         f"{account_url}/Conferences.json", params={"Status": "in-progress", "PageSize": 2}
@@ -204,18 +215,18 @@ def test_date_created_filters_are_inclusive_against_midnight_utc(
     assert {c["friendly_name"] for c in body["conferences"]} == expected
 
 
-def test_date_updated_filters_use_date_updated(
-    fakeconf: FakeTwilio, client: Client
-) -> None:
+def test_date_updated_filters_use_date_updated(fakeconf: FakeTwilio, client: Client) -> None:
     old = fakeconf.create_conference("old", date_created=at(1))
     fakeconf.create_conference("untouched", date_created=at(1, 13))
     old.end()  # date_updated becomes "now", years after 2021
     today = dt.datetime.now(UTC).date()
-    ended_today = client.conferences.list(date_updated=today)
+    ended_today = client.conferences.list(date_updated=today, status="completed")
     assert [c.sid for c in ended_today] == [old.sid]
-    assert [c.friendly_name for c in client.conferences.list(date_updated_before=dt.date(2021, 3, 2))] == [
-        "untouched"
-    ]
+    untouched = client.conferences.list(date_updated_before=dt.date(2021, 3, 2))
+    assert [c.friendly_name for c in untouched] == ["untouched"]
+    assert (
+        client.conferences.list(date_updated_before=dt.date(2021, 3, 2), status="completed") == []
+    )
 
 
 def test_status_and_friendly_name_filters(fakeconf: FakeTwilio, client: Client) -> None:
@@ -223,12 +234,12 @@ def test_status_and_friendly_name_filters(fakeconf: FakeTwilio, client: Client) 
     a.end()
     b = fakeconf.create_conference("Team Sync", date_created=at(2))
     c = fakeconf.create_conference("Other", status="init", date_created=at(3))
-    assert [x.sid for x in client.conferences.list(friendly_name="Team Sync")] == [b.sid, a.sid]
+    assert [x.sid for x in client.conferences.list(friendly_name="Team Sync")] == [b.sid]
     assert [x.sid for x in client.conferences.list(status="in-progress")] == [b.sid]
     assert [x.sid for x in client.conferences.list(status="init")] == [c.sid]
-    assert [x.sid for x in client.conferences.list(status="completed", friendly_name="Team Sync")] == [
-        a.sid
-    ]
+    assert [
+        x.sid for x in client.conferences.list(status="completed", friendly_name="Team Sync")
+    ] == [a.sid]
     assert client.conferences.list(friendly_name="team sync") == []
 
 
@@ -286,13 +297,16 @@ def test_history_pages_through_the_client(fakeconf: FakeTwilio, client: Client) 
     fakeconf.generate_history(
         135, start=dt.datetime(2021, 1, 1, tzinfo=UTC), end=dt.datetime(2021, 2, 1, tzinfo=UTC)
     )
-    listed = client.conferences.list(page_size=20)
-    assert [c.sid for c in listed] == [c.sid for c in fakeconf.conferences]
+    for status in ("init", "in-progress", "completed"):
+        listed = client.conferences.list(status=status, page_size=20)
+        assert [c.sid for c in listed] == [
+            c.sid for c in fakeconf.conferences if c.status == status
+        ]
     completed = client.conferences.list(status="completed", page_size=7)
     assert {c.sid for c in completed} == {
         c.sid for c in fakeconf.conferences if c.status == "completed"
     }
-    january_10 = client.conferences.list(date_created=dt.date(2021, 1, 10))
+    january_10 = client.conferences.list(date_created=dt.date(2021, 1, 10), status="completed")
     assert {c.sid for c in january_10} == {
         c.sid for c in fakeconf.conferences if c.date_created.date() == dt.date(2021, 1, 10)
     }

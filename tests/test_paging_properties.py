@@ -63,9 +63,13 @@ def matches(room: ConferenceHandle, flt: dict[str, str]) -> bool:
     """The documented filter semantics, written independently of the fake."""
     created = room.date_created
     day = created.date().isoformat()
-    midnight = {k: dt.datetime.fromisoformat(v).replace(tzinfo=UTC) for k, v in flt.items() if k.startswith("DateCreated")}
+    midnight = {
+        k: dt.datetime.fromisoformat(v).replace(tzinfo=UTC)
+        for k, v in flt.items()
+        if k.startswith("DateCreated")
+    }
     return (
-        flt.get("Status", room.status) == room.status
+        flt.get("Status", "in-progress") == room.status  # Twilio's default since 2026-09-30
         and flt.get("FriendlyName", room.friendly_name) == room.friendly_name
         and flt.get("DateCreated", day) == day
         and ("DateCreated<" not in flt or created <= midnight["DateCreated<"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 
 import pytest
 
@@ -38,7 +39,9 @@ def test_defaults(fakeconf: FakeTwilio) -> None:
 def test_explicit_values_are_kept(fakeconf: FakeTwilio) -> None:
     when = dt.datetime(2022, 6, 1, 8, 30, 15, 999, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     sid = "CF" + "ab" * 16
-    room = fakeconf.create_conference("Board", status="init", region="jp1", date_created=when, sid=sid)
+    room = fakeconf.create_conference(
+        "Board", status="init", region="jp1", date_created=when, sid=sid
+    )
     assert (room.sid, room.friendly_name, room.status, room.region) == (sid, "Board", "init", "jp1")
     assert room.date_created == dt.datetime(2022, 6, 1, 6, 30, 15, tzinfo=UTC)  # UTC, whole seconds
     assert fakeconf.get_conference(sid) == room
@@ -71,7 +74,9 @@ def test_end_via_api_has_no_ending_call(fakeconf: FakeTwilio) -> None:
     assert room.reason_conference_ended == "conference-ended-via-api"
     assert room.call_sid_ending_conference is None
     with pytest.raises(ValueError, match="no call_sid_ending_conference"):
-        fakeconf.create_conference("Other").end("conference-ended-via-api", call_sid="CA" + "1" * 32)
+        fakeconf.create_conference("Other").end(
+            "conference-ended-via-api", call_sid="CA" + "1" * 32
+        )
 
 
 @pytest.mark.parametrize(
@@ -94,6 +99,28 @@ def test_bad_end_raises_value_error_and_changes_nothing(
     assert room.status == "in-progress"
     assert room.reason_conference_ended is None
     assert [e.kind for e in fakeconf.events] == ["conference-create"]
+
+
+def test_end_can_be_back_dated(fakeconf: FakeTwilio) -> None:
+    room = fakeconf.create_conference("Room", date_created=dt.datetime(2021, 1, 1, 9, tzinfo=UTC))
+    room.end("last-participant-left", at=dt.datetime(2021, 1, 1, 10, 30, tzinfo=UTC))
+    assert room.date_updated == dt.datetime(2021, 1, 1, 10, 30, tzinfo=UTC)
+    assert fakeconf.events[-1].at == room.date_updated
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        dt.datetime(2021, 1, 1, 8, 59, 59, tzinfo=UTC),  # before the conference began
+        dt.datetime.now(UTC) + dt.timedelta(hours=1),  # in the future
+        dt.datetime(2021, 1, 1, 10, 30),  # naive
+    ],
+)
+def test_end_at_refuses_impossible_moments(fakeconf: FakeTwilio, at: dt.datetime) -> None:
+    room = fakeconf.create_conference("Room", date_created=dt.datetime(2021, 1, 1, 9, tzinfo=UTC))
+    with pytest.raises(ValueError):
+        room.end("last-participant-left", at=at)
+    assert room.status == "in-progress"
 
 
 def test_ending_twice_raises_and_keeps_the_first_reason(fakeconf: FakeTwilio) -> None:
@@ -194,8 +221,10 @@ class TestHistory:
         assert all(self.START <= r.date_created <= self.END for r in rooms)
         statuses = {r.status for r in rooms}
         assert "completed" in statuses
-        reasons = {r.reason_conference_ended for r in rooms if r.status == "completed"}
+        reasons = Counter(r.reason_conference_ended for r in rooms if r.status == "completed")
         assert len(reasons) >= 4  # a real mix, not one reason everywhere
+        # most calls end because the last person hung up
+        assert reasons.most_common(1)[0][0] == "last-participant-left"
         for room in rooms:
             if room.status == "completed":
                 assert room.reason_conference_ended in REASONS

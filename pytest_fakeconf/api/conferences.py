@@ -26,10 +26,20 @@ LIST_FILTERS = (
 )
 
 
+# Twilio changed the list's default: "Starting from September 30th, 2026, the
+# default is `in-progress`. To read completed conferences, set `Status` to
+# `completed`." (twilio-python 9.13.0, ConferenceList.list/stream/page
+# docstrings, generated from Twilio's current API definition.) The page URIs
+# still carry only the filters the client sent.
+DEFAULT_STATUS = "in-progress"
+
+
 def list_conferences(backend: Backend, request: ApiRequest, account_sid: str) -> ApiResponse:
     params = Params(request.query)
     status = params.get("Status")
-    if status is not None:
+    if status is None:
+        status = DEFAULT_STATUS
+    else:
         enum("Status", status, CONFERENCE_STATUSES)
     created_lo, created_hi = date_range(params, "DateCreated")
     updated_lo, updated_hi = date_range(params, "DateUpdated")
