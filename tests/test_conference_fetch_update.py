@@ -46,7 +46,11 @@ def test_fetch_returns_every_field_as_twilio_serialises_it(
 def test_fetch_through_the_twilio_client(fakeconf: FakeTwilio, client: Client) -> None:
     room = fakeconf.create_conference("MyRoom")
     fetched = client.conferences(room.sid).fetch()
-    assert (fetched.sid, fetched.friendly_name, fetched.status) == (room.sid, "MyRoom", "in-progress")
+    assert (fetched.sid, fetched.friendly_name, fetched.status) == (
+        room.sid,
+        "MyRoom",
+        "in-progress",
+    )
     assert fetched.date_created == room.date_created
     assert fetched.date_created.tzinfo is not None
     assert fetched.account_sid == fakeconf.account_sid
@@ -93,7 +97,10 @@ def test_announce_is_recorded_and_the_conference_keeps_running(
     assert updated.status == "in-progress"
     assert room.status == "in-progress"
     sent = fakeconf.requests[-1]
-    assert sent.params == {"AnnounceUrl": "https://app.example/announce.xml", "AnnounceMethod": "GET"}
+    assert sent.params == {
+        "AnnounceUrl": "https://app.example/announce.xml",
+        "AnnounceMethod": "GET",
+    }
     announce = [e for e in fakeconf.events if e.kind == "conference-announce"]
     assert [(e.conference_sid, e.data["url"], e.data["method"]) for e in announce] == [
         (room.sid, "https://app.example/announce.xml", "GET")
@@ -210,3 +217,13 @@ def test_methods_twilio_does_not_offer_are_405(
     assert response.status_code == 405
     assert response.json()["code"] == 20004
     assert room.status == "in-progress"
+
+
+def test_ending_a_conference_dated_after_the_clock_keeps_time_moving_forward(
+    fakeconf: FakeTwilio, client: Client
+) -> None:
+    future = dt.datetime(2099, 1, 1, tzinfo=UTC)
+    room = fakeconf.create_conference("Future", date_created=future)
+    updated = client.conferences(room.sid).update(status="completed")
+    assert updated.date_updated == future
+    assert room.date_updated >= room.date_created
