@@ -195,7 +195,11 @@ def test_journal_records_requests_in_order_with_their_answers(
     client.conferences.list(status="in-progress")
     client.conferences(room.sid).update(status="completed")
     journal = fakeconf.requests
-    assert [(r.method, r.status_code) for r in journal] == [("GET", 200), ("GET", 200), ("POST", 200)]
+    assert [(r.method, r.status_code) for r in journal] == [
+        ("GET", 200),
+        ("GET", 200),
+        ("POST", 200),
+    ]
     assert journal[1].params == {"Status": "in-progress"}
     assert journal[2].json()["status"] == "completed"
     assert journal[0].headers["Authorization"].startswith("Basic ")
