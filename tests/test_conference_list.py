@@ -310,3 +310,34 @@ def test_history_pages_through_the_client(fakeconf: FakeTwilio, client: Client) 
     assert {c.sid for c in january_10} == {
         c.sid for c in fakeconf.conferences if c.date_created.date() == dt.date(2021, 1, 10)
     }
+
+
+def test_date_updated_finds_rooms_by_when_they_ended_across_pages(
+    fakeconf: FakeTwilio, client: Client
+) -> None:
+    ended_on: dict[str, int] = {}
+    for i in range(12):
+        room = fakeconf.create_conference(f"r{i}", date_created=at(1, 8, i))
+        end_day = 2 + i % 3  # rooms end on the 2nd, 3rd or 4th
+        room.end(at=at(end_day, 9))
+        ended_on[room.sid] = end_day
+    fakeconf.create_conference("still live", date_created=at(3, 10))
+    on_third = client.conferences.list(
+        status="completed", date_updated=dt.date(2021, 3, 3), page_size=1
+    )
+    assert {c.sid for c in on_third} == {sid for sid, day in ended_on.items() if day == 3}
+    assert len(on_third) == 4
+    # newest first by creation, not by update
+    assert [c.date_created for c in on_third] == sorted(
+        (c.date_created for c in on_third), reverse=True
+    )
+    by_third = client.conferences.list(
+        status="completed", date_updated_before=dt.date(2021, 3, 3), page_size=5
+    )
+    assert {c.sid for c in by_third} == {sid for sid, day in ended_on.items() if day == 2}
+    # an announcement is an update too
+    live = client.conferences.list(date_updated_after=dt.date(2021, 3, 5))
+    assert live == []
+    sid = fakeconf.conferences[0].sid
+    client.conferences(sid).update(announce_url="https://app.example/a.xml")
+    assert [c.sid for c in client.conferences.list(date_updated_after=dt.date(2021, 3, 5))] == [sid]

@@ -20,31 +20,40 @@ room_specs = st.lists(
         st.integers(min_value=0, max_value=5 * 86400),  # seconds after DAY0 (ties likely)
         st.sampled_from(NAMES),
         st.sampled_from(("init", "in-progress", "completed")),
+        st.integers(min_value=0, max_value=3 * 86400),  # how long a completed room ran
     ),
     max_size=40,
 )
+DAYS = st.sampled_from(("2021-06-02", "2021-06-03", "2021-06-04", "2021-06-06"))
 filters = st.fixed_dictionaries(
     {},
     optional={
         "Status": st.sampled_from(("init", "in-progress", "completed")),
         "FriendlyName": st.sampled_from(NAMES),
-        "DateCreated": st.sampled_from(("2021-06-02", "2021-06-04")),
-        "DateCreated<": st.sampled_from(("2021-06-03", "2021-06-05")),
-        "DateCreated>": st.sampled_from(("2021-06-02", "2021-06-04")),
+        "DateCreated": DAYS,
+        "DateCreated<": DAYS,
+        "DateCreated>": DAYS,
+        "DateUpdated": DAYS,
+        "DateUpdated<": DAYS,
+        "DateUpdated>": DAYS,
     },
 )
 
 
-def build(specs: list[tuple[int, str, str]]) -> tuple[FakeTwilio, list[ConferenceHandle]]:
+def build(specs: list[tuple[int, str, str, int]]) -> tuple[FakeTwilio, list[ConferenceHandle]]:
     fake = FakeTwilio(seed="paging-properties")
-    rooms = []
-    for offset, name, status in specs:
+    rooms: list[ConferenceHandle] = []
+    for offset, name, status, ran in specs:
         when = DAY0 + dt.timedelta(seconds=offset)
-        if status != "completed" and any(
-            r.friendly_name == name and r.status != "completed" for r in rooms
-        ):
+        name_is_live = any(r.friendly_name == name and r.status != "completed" for r in rooms)
+        if name_is_live:
             status = "completed"  # one active conference per name
-        rooms.append(fake.create_conference(name, status=status, date_created=when))
+        if status == "completed" and not name_is_live:
+            room = fake.create_conference(name, date_created=when)
+            room.end(at=when + dt.timedelta(seconds=ran))
+        else:
+            room = fake.create_conference(name, status=status, date_created=when)
+        rooms.append(room)
     return fake, rooms
 
 
@@ -61,19 +70,22 @@ def get(fake: FakeTwilio, path_and_query: str) -> dict[str, object]:
 
 def matches(room: ConferenceHandle, flt: dict[str, str]) -> bool:
     """The documented filter semantics, written independently of the fake."""
-    created = room.date_created
-    day = created.date().isoformat()
-    midnight = {
-        k: dt.datetime.fromisoformat(v).replace(tzinfo=UTC)
-        for k, v in flt.items()
-        if k.startswith("DateCreated")
-    }
+
+    def in_range(value: dt.datetime, field: str) -> bool:
+        def midnight(key: str) -> dt.datetime:
+            return dt.datetime.fromisoformat(flt[key]).replace(tzinfo=UTC)
+
+        return (
+            flt.get(field, value.date().isoformat()) == value.date().isoformat()
+            and (field + "<" not in flt or value <= midnight(field + "<"))
+            and (field + ">" not in flt or value >= midnight(field + ">"))
+        )
+
     return (
         flt.get("Status", "in-progress") == room.status  # Twilio's default since 2026-09-30
         and flt.get("FriendlyName", room.friendly_name) == room.friendly_name
-        and flt.get("DateCreated", day) == day
-        and ("DateCreated<" not in flt or created <= midnight["DateCreated<"])
-        and ("DateCreated>" not in flt or created >= midnight["DateCreated>"])
+        and in_range(room.date_created, "DateCreated")
+        and in_range(room.date_updated, "DateUpdated")
     )
 
 
@@ -97,10 +109,10 @@ def walk(fake: FakeTwilio, flt: dict[str, str], size: int, between=lambda: None)
     return seen
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(specs=room_specs, flt=filters, size=st.integers(min_value=1, max_value=7))
 def test_walking_all_pages_yields_exactly_the_filtered_rooms_newest_first(
-    specs: list[tuple[int, str, str]], flt: dict[str, str], size: int
+    specs: list[tuple[int, str, str, int]], flt: dict[str, str], size: int
 ) -> None:
     fake, rooms = build(specs)
     # newest first = latest date_created, ties broken by later creation
@@ -109,7 +121,7 @@ def test_walking_all_pages_yields_exactly_the_filtered_rooms_newest_first(
     assert walk(fake, flt, size) == expected
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     specs=room_specs,
     flt=filters,
@@ -117,7 +129,7 @@ def test_walking_all_pages_yields_exactly_the_filtered_rooms_newest_first(
     ends=st.lists(st.integers(min_value=0, max_value=39), max_size=10),
 )
 def test_paging_survives_rooms_ending_and_starting_between_pages(
-    specs: list[tuple[int, str, str]], flt: dict[str, str], size: int, ends: list[int]
+    specs: list[tuple[int, str, str, int]], flt: dict[str, str], size: int, ends: list[int]
 ) -> None:
     fake, rooms = build(specs)
     before = {r.sid for r in rooms if matches(r, flt)}

@@ -156,7 +156,7 @@ class Backend:
         if not conference.active:
             raise TwilioError(400, 16001, f"Conference {conference.sid} is not currently active")
         now = self.clock.now()
-        conference.date_updated = max(now, conference.date_updated)
+        self._stores[conference.account_sid].touch(conference, now)
         self._emit("conference-announce", conference, now, url=url, method=method)
 
     def list_conferences(

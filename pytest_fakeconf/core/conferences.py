@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .clock import epoch_seconds
 from .errors import TwilioError
@@ -84,11 +84,24 @@ def check_end(reason: object, call_sid: object) -> None:
 class ConferenceStore:
     """All conferences of one account, indexed for Twilio's list filters."""
 
-    __slots__ = ("_active_by_name", "_all", "_by_key", "_by_name", "_by_sid", "_by_status")
+    __slots__ = (
+        "_active_by_name",
+        "_all",
+        "_by_key",
+        "_by_name",
+        "_by_seq",
+        "_by_sid",
+        "_by_status",
+        "_updated",
+    )
 
     def __init__(self) -> None:
         self._by_sid: dict[str, Conference] = {}
         self._by_key: dict[SortKey, Conference] = {}
+        self._by_seq: dict[int, Conference] = {}
+        # (epoch seconds of date_updated, sequence): answers DateUpdated filters
+        # from the conferences updated in the range instead of walking them all.
+        self._updated = KeyIndex()
         self._all = KeyIndex()
         self._by_status: dict[str, KeyIndex] = {s: KeyIndex() for s in CONFERENCE_STATUSES}
         self._by_name: dict[str, KeyIndex] = {}
@@ -132,6 +145,8 @@ class ConferenceStore:
             self._active_by_name[conference.friendly_name] = conference
         self._by_sid[conference.sid] = conference
         self._by_key[conference.key] = conference
+        self._by_seq[conference.key[1]] = conference
+        self._updated.add(_updated_key(conference))
         self._all.add(conference.key)
         self._by_status[conference.status].add(conference.key)
         self._by_name.setdefault(conference.friendly_name, KeyIndex()).add(conference.key)
@@ -162,7 +177,15 @@ class ConferenceStore:
         self.set_status(conference, "completed")
         conference.reason_conference_ended = reason
         conference.call_sid_ending_conference = call_sid
-        conference.date_updated = max(at, conference.date_updated)
+        self.touch(conference, at)
+
+    def touch(self, conference: Conference, at: _dt.datetime) -> None:
+        """Move ``date_updated`` to ``at``; it never goes backwards."""
+        if at <= conference.date_updated:
+            return
+        self._updated.remove(_updated_key(conference))
+        conference.date_updated = at
+        self._updated.add(_updated_key(conference))
 
     def page(self, flt: ConferenceFilter, window: Window) -> Page[Conference]:
         """A page of conferences matching ``flt``, walking the smallest index."""
@@ -176,5 +199,23 @@ class ConferenceStore:
             if len(named) < len(index):
                 index = named
                 residual = ConferenceFilter(flt.status, None, flt.updated_lo, flt.updated_hi)
+        if flt.updated_hi is not None:
+            # date_created <= date_updated, so the update bound caps creation too.
+            hi = flt.updated_hi if window.hi_ts is None else min(window.hi_ts, flt.updated_hi)
+            window = replace(window, hi_ts=hi)
+        if flt.updated_lo is not None or flt.updated_hi is not None:
+            ulo, uhi = self._updated.span(flt.updated_lo, flt.updated_hi)
+            lo, hi = index.span(window.lo_ts, window.hi_ts)
+            if uhi - ulo < hi - lo:
+                # Fewer conferences were updated in the range than the walk
+                # would visit: page over those alone.
+                by_seq = self._by_seq
+                updated = (by_seq[seq] for _, seq in self._updated.ascending(ulo, uhi))
+                keys = sorted(c.key for c in updated if flt.accepts(c))
+                return select(KeyIndex.of(keys), window, self._by_key.__getitem__)
         accept = None if residual == ConferenceFilter() else residual.accepts
         return select(index, window, self._by_key.__getitem__, accept)
+
+
+def _updated_key(conference: Conference) -> SortKey:
+    return (epoch_seconds(conference.date_updated), conference.key[1])

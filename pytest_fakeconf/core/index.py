@@ -33,6 +33,13 @@ class KeyIndex:
     def __len__(self) -> int:
         return len(self._keys)
 
+    @classmethod
+    def of(cls, keys: list[SortKey]) -> KeyIndex:
+        """An index over ``keys``, which must already be sorted ascending."""
+        index = cls()
+        index._keys = keys
+        return index
+
     def add(self, key: SortKey) -> None:
         keys = self._keys
         if not keys or keys[-1] < key:
