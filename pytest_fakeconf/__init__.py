@@ -3,8 +3,9 @@
 from .core.accounts import ApiKey
 from .core.errors import FakeconfError, NotFoundError, TwilioError
 from .core.events import Event
+from .core.schedule import Scheduled
 from .fake import FakeTwilio
-from .handles import ConferenceHandle
+from .handles import ConferenceHandle, ParticipantHandle, RecordingHandle
 from .journal import RecordedRequest
 
 __version__ = "0.1.0"
@@ -16,7 +17,10 @@ __all__ = [
     "FakeTwilio",
     "FakeconfError",
     "NotFoundError",
+    "ParticipantHandle",
     "RecordedRequest",
+    "RecordingHandle",
+    "Scheduled",
     "TwilioError",
     "__version__",
 ]

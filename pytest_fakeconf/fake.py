@@ -17,9 +17,11 @@ import responses
 from .api import Api, ApiRequest, ApiResponse
 from .core.accounts import ApiKey
 from .core.backend import Backend
+from .core.calls import CALL_OUTCOMES
 from .core.clock import UTC
 from .core.errors import NotFoundError, TwilioError
 from .core.events import Event
+from .core.schedule import Scheduled
 from .core.sids import SidSource
 from .handles import ConferenceHandle
 from .history import generate_history
@@ -90,6 +92,7 @@ class FakeTwilio:
 
     def get_conference(self, sid: str) -> ConferenceHandle:
         """The conference with this SID; :class:`~pytest_fakeconf.NotFoundError` if none."""
+        self._backend.catch_up()
         record = self._backend.conferences(self.account_sid).get(sid)
         if record is None:
             raise NotFoundError(f"Conference {sid!r}")
@@ -99,6 +102,7 @@ class FakeTwilio:
     def conferences(self) -> list[ConferenceHandle]:
         """Every conference of the account, newest first."""
         backend = self._backend
+        backend.catch_up()
         return [
             ConferenceHandle(backend, c)
             for c in backend.conferences(self.account_sid).newest_first()
@@ -130,9 +134,28 @@ class FakeTwilio:
         )
         return [ConferenceHandle(self._backend, r) for r in records]
 
+    def set_call_outcome(self, number: str, outcome: str) -> None:
+        """What happens when a participant is dialled at ``number`` (its ``To``).
+
+        ``"answer"`` (the default for every number) connects it; ``"busy"``,
+        ``"no-answer"`` and ``"failed"`` make the participant fail: it is gone
+        right after the create answered ``queued``, as Twilio's would be.
+        """
+        if outcome not in CALL_OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(CALL_OUTCOMES)}; got {outcome!r}")
+        self._backend.calls.outcomes[number] = outcome
+
+    @property
+    def scheduled(self) -> list[Scheduled]:
+        """Ends and leaves scheduled for later and not yet due, earliest first."""
+        self._backend.catch_up()
+        return self._backend.scheduler.pending()
+
     @property
     def events(self) -> list[Event]:
-        """What happened, in order: ``conference-create``, ``conference-end``, …"""
+        """What happened, in order: ``conference-create``, ``participant-join``,
+        ``conference-start``, ``conference-end``, …"""
+        self._backend.catch_up()
         return self._backend.events.snapshot()
 
     # -- HTTP ---------------------------------------------------------------
@@ -156,6 +179,7 @@ class FakeTwilio:
         """
         request = ApiRequest.from_url(method, url, headers, body)
         try:
+            self._backend.catch_up()
             response = self._api.handle(request)
         except Exception:
             self.crashes.append(f"{method} {url}\n{traceback.format_exc()}")

@@ -1,7 +1,9 @@
 """Live handles a test holds on the fake's records.
 
-A handle reads the record every time, so after the application ends a
-conference over HTTP, ``room.status`` already says ``completed``.
+A handle reads its record every time (after applying whatever scheduled
+action the clock has made due), so after the application ends a conference
+over HTTP, or after ``freezegun``'s ``tick`` passes a scheduled end,
+``room.status`` already says ``completed``.
 """
 
 from __future__ import annotations
@@ -9,18 +11,32 @@ from __future__ import annotations
 import datetime as _dt
 
 from .core.backend import Backend
+from .core.calls import Dial
 from .core.conferences import VIA_API
-from .core.models import Conference
+from .core.models import Conference, Participant, Recording
+from .core.schedule import Scheduled
 
 
-class ConferenceHandle:
+class _Handle:
+    __slots__ = ("_backend",)
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+
+class ConferenceHandle(_Handle):
     """A conference as the test sees it; attributes mirror Twilio's fields."""
 
-    __slots__ = ("_backend", "_record")
+    __slots__ = ("_record",)
 
     def __init__(self, backend: Backend, record: Conference) -> None:
-        self._backend = backend
+        super().__init__(backend)
         self._record = record
+
+    @property
+    def _r(self) -> Conference:
+        self._backend.catch_up()
+        return self._record
 
     @property
     def sid(self) -> str:
@@ -36,7 +52,7 @@ class ConferenceHandle:
 
     @property
     def status(self) -> str:
-        return self._record.status
+        return self._r.status
 
     @property
     def region(self) -> str:
@@ -48,15 +64,31 @@ class ConferenceHandle:
 
     @property
     def date_updated(self) -> _dt.datetime:
-        return self._record.date_updated
+        return self._r.date_updated
 
     @property
     def reason_conference_ended(self) -> str | None:
-        return self._record.reason_conference_ended
+        return self._r.reason_conference_ended
 
     @property
     def call_sid_ending_conference(self) -> str | None:
-        return self._record.call_sid_ending_conference
+        return self._r.call_sid_ending_conference
+
+    @property
+    def participants(self) -> list[ParticipantHandle]:
+        """The live participants, oldest first (none once the conference ended)."""
+        store = self._r.participants
+        if store is None:
+            return []
+        return [ParticipantHandle(self._backend, p) for p in store.live()]
+
+    @property
+    def recordings(self) -> list[RecordingHandle]:
+        """The conference's recordings, newest first (deleted ones excluded)."""
+        store = self._r.recordings
+        if store is None:
+            return []
+        return [RecordingHandle(self._backend, r) for r in store.newest_first()]
 
     def end(
         self,
@@ -64,17 +96,58 @@ class ConferenceHandle:
         call_sid: str | None = None,
         *,
         at: _dt.datetime | None = None,
-    ) -> None:
-        """End the conference for one of Twilio's five reasons, now or at ``at``.
+    ) -> Scheduled | None:
+        """End the conference for one of Twilio's five reasons: now, back-dated, or later.
 
         The four participant reasons record ``call_sid`` (or a generated call
         SID) as ``call_sid_ending_conference``; ``conference-ended-via-api``
-        records none. ``at`` (timezone-aware, not in the future, not before the
-        conference's last change) back-dates the end, e.g. for history.
-        Any bad value raises ``ValueError`` and changes nothing; ending a
-        completed conference raises :class:`~pytest_fakeconf.TwilioError`.
+        records none. A future ``at`` (timezone-aware) schedules the end: it
+        happens once the clock passes ``at`` (freezegun's ``tick``/``move_to``
+        or time-machine's ``shift``) and is stamped ``at``; the returned
+        ``Scheduled`` can ``cancel()`` it. A past ``at`` back-dates it (not
+        before the conference's last change). Bad values raise ``ValueError``
+        and change nothing; ending a completed conference raises
+        :class:`~pytest_fakeconf.TwilioError` (16001).
         """
-        self._backend.end_conference(self._record, reason, call_sid, at=at)
+        return self._backend.end_conference(self._record, reason, call_sid, at=at)
+
+    def add_participant(
+        self,
+        *,
+        label: str | None = None,
+        call_sid: str | None = None,
+        start_conference_on_enter: bool = True,
+        end_conference_on_exit: bool = False,
+        muted: bool = False,
+        hold: bool = False,
+        coaching: bool = False,
+        call_sid_to_coach: str | None = None,
+    ) -> ParticipantHandle:
+        """A call that joins now and is answered at once (``connected``).
+
+        The same rules as Twilio's API apply: labels (16024/16026), a full
+        conference (16020), a coach needs its target present (16028), and the
+        conference starts once two are connected and one starts it.
+        """
+        backend = self._backend
+        dial = Dial(
+            from_="+15005550006",
+            to="+15005550006",
+            label=label,
+            call_sid=call_sid,
+            muted=muted,
+            hold=hold,
+            coaching=coaching,
+            call_sid_to_coach=call_sid_to_coach,
+            start_conference_on_enter=start_conference_on_enter,
+            end_conference_on_exit=end_conference_on_exit,
+        )
+        record = self._r
+        backend.calls.check_join(record, dial)
+        now, _ = backend.moment(None, record.date_updated)
+        participant = backend.calls.dial(record, dial, now)
+        backend.calls.settle(participant, now)
+        return ParticipantHandle(backend, participant)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ConferenceHandle):
@@ -87,3 +160,138 @@ class ConferenceHandle:
     def __repr__(self) -> str:
         r = self._record
         return f"<Conference {r.sid} {r.friendly_name!r} {r.status}>"
+
+
+class ParticipantHandle(_Handle):
+    """A participant (a call in a conference); live until it leaves or is kicked."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, backend: Backend, record: Participant) -> None:
+        super().__init__(backend)
+        self._record = record
+
+    @property
+    def _r(self) -> Participant:
+        self._backend.catch_up()
+        return self._record
+
+    @property
+    def call_sid(self) -> str:
+        return self._record.call_sid
+
+    @property
+    def label(self) -> str | None:
+        return self._record.label
+
+    @property
+    def conference_sid(self) -> str:
+        return self._record.conference_sid
+
+    @property
+    def status(self) -> str:
+        """``connected`` while in the conference; ``complete`` or ``failed`` after."""
+        return self._r.status
+
+    @property
+    def muted(self) -> bool:
+        return self._r.muted
+
+    @property
+    def hold(self) -> bool:
+        return self._r.hold
+
+    @property
+    def coaching(self) -> bool:
+        return self._r.coaching
+
+    @property
+    def call_sid_to_coach(self) -> str | None:
+        return self._r.call_sid_to_coach
+
+    @property
+    def start_conference_on_enter(self) -> bool:
+        return self._record.start_conference_on_enter
+
+    @property
+    def end_conference_on_exit(self) -> bool:
+        return self._r.end_conference_on_exit
+
+    @property
+    def date_created(self) -> _dt.datetime:
+        return self._record.date_created
+
+    @property
+    def date_updated(self) -> _dt.datetime:
+        return self._r.date_updated
+
+    def leave(self, *, at: _dt.datetime | None = None) -> Scheduled | None:
+        """The participant hangs up: now, back-dated, or at a future ``at``."""
+        return self._backend.leave(self._record, kicked=False, at=at)
+
+    def kick(self, *, at: _dt.datetime | None = None) -> Scheduled | None:
+        """Remove the participant as the API's DELETE does: now or at ``at``."""
+        return self._backend.leave(self._record, kicked=True, at=at)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ParticipantHandle):
+            return NotImplemented
+        return self._record is other._record
+
+    def __hash__(self) -> int:
+        return hash(self._record.call_sid)
+
+    def __repr__(self) -> str:
+        r = self._record
+        return f"<Participant {r.call_sid} label={r.label!r} {r.status}>"
+
+
+class RecordingHandle(_Handle):
+    """A conference recording."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, backend: Backend, record: Recording) -> None:
+        super().__init__(backend)
+        self._record = record
+
+    @property
+    def _r(self) -> Recording:
+        self._backend.catch_up()
+        return self._record
+
+    @property
+    def sid(self) -> str:
+        return self._record.sid
+
+    @property
+    def conference_sid(self) -> str:
+        return self._record.conference_sid
+
+    @property
+    def status(self) -> str:
+        return self._r.status
+
+    @property
+    def start_time(self) -> _dt.datetime:
+        return self._record.start_time
+
+    @property
+    def duration(self) -> int | None:
+        """Seconds recorded, once completed."""
+        return self._r.duration
+
+    @property
+    def price(self) -> str | None:
+        return self._r.price
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RecordingHandle):
+            return NotImplemented
+        return self._record is other._record
+
+    def __hash__(self) -> int:
+        return hash(self._record.sid)
+
+    def __repr__(self) -> str:
+        return f"<Recording {self._record.sid} {self._record.status}>"

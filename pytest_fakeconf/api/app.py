@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..core.backend import Backend
 from ..core.errors import NotFoundError, TwilioError
-from . import conferences
+from . import conferences, participants, recordings
 from .auth import WWW_AUTHENTICATE, authenticate, unauthorized
 from .messages import ApiRequest, ApiResponse
 
@@ -34,6 +34,24 @@ ROUTES = (
         r"/Conferences/(?P<sid>[^/]+)\.json",
         GET=conferences.fetch_conference,
         POST=conferences.update_conference,
+    ),
+    _route(
+        r"/Conferences/(?P<conference>[^/]+)/Participants\.json",
+        GET=participants.list_participants,
+        POST=participants.create_participant,
+    ),
+    _route(
+        r"/Conferences/(?P<conference>[^/]+)/Participants/(?P<call>[^/]+)\.json",
+        GET=participants.fetch_participant,
+        POST=participants.update_participant,
+        DELETE=participants.delete_participant,
+    ),
+    _route(r"/Conferences/(?P<conference>[^/]+)/Recordings\.json", GET=recordings.list_recordings),
+    _route(
+        r"/Conferences/(?P<conference>[^/]+)/Recordings/(?P<sid>[^/]+)\.json",
+        GET=recordings.fetch_recording,
+        POST=recordings.update_recording,
+        DELETE=recordings.delete_recording,
     ),
 )
 

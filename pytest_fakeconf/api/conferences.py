@@ -65,7 +65,9 @@ def list_conferences(backend: Backend, request: ApiRequest, account_sid: str) ->
     return ApiResponse.json(200, body)
 
 
-def _conference(backend: Backend, request: ApiRequest, account_sid: str, raw: str) -> Conference:
+def find_conference(
+    backend: Backend, request: ApiRequest, account_sid: str, raw: str
+) -> Conference:
     sid = unquote(raw)
     found = backend.conferences(account_sid).get(sid) if is_sid(sid, "CF") else None
     if found is None:
@@ -76,13 +78,15 @@ def _conference(backend: Backend, request: ApiRequest, account_sid: str, raw: st
 def fetch_conference(
     backend: Backend, request: ApiRequest, account_sid: str, sid: str
 ) -> ApiResponse:
-    return ApiResponse.json(200, conference_json(_conference(backend, request, account_sid, sid)))
+    return ApiResponse.json(
+        200, conference_json(find_conference(backend, request, account_sid, sid))
+    )
 
 
 def update_conference(
     backend: Backend, request: ApiRequest, account_sid: str, sid: str
 ) -> ApiResponse:
-    conference = _conference(backend, request, account_sid, sid)
+    conference = find_conference(backend, request, account_sid, sid)
     form = Params(request.form)
     status = form.get("Status")
     if status is not None:

@@ -17,6 +17,7 @@ Pairs = Sequence[tuple[str, str]]
 
 _DATE_RE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
 _INT_RE = re.compile(r"\A[+-]?\d{1,18}\Z")
+_HEX_RE = re.compile(r"\A[0-9a-fA-F]{32}\Z")
 _UTC = _dt.timezone.utc
 HTTP_METHODS = ("GET", "POST")
 
@@ -38,6 +39,13 @@ class Params:
 
     def __contains__(self, key: str) -> bool:
         return key in self._values
+
+    def all(self, key: str) -> list[str]:
+        """Every value of an array parameter: repeated keys, or one space-separated value."""
+        return [part for k, v in self._pairs if k == key for part in v.split()]
+
+    def first_values(self) -> dict[str, str]:
+        return dict(self._values)
 
     def ordered(self, keys: Iterable[str]) -> list[tuple[str, str]]:
         """The pairs whose key is in ``keys``, first occurrence only, in request order."""
@@ -123,3 +131,15 @@ def url(name: str, value: str) -> str:
 
 def http_method(name: str, value: str) -> str:
     return enum(name, value.upper(), HTTP_METHODS)
+
+
+def sid(name: str, value: str, prefix: str) -> str:
+    if not (len(value) == 34 and value.startswith(prefix) and _HEX_RE.match(value[2:])):
+        raise invalid(f"Invalid {name}: '{value[:100]}' is not a valid {prefix} SID")
+    return value
+
+
+def events(name: str, values: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
+    for value in values:
+        enum(name, value, allowed)
+    return tuple(values)

@@ -7,13 +7,23 @@ import itertools
 from types import MappingProxyType
 
 from .accounts import Account, Accounts
+from .calls import Calls
 from .clock import Clock, as_utc, epoch_seconds
 from .conferences import VIA_API, ConferenceFilter, ConferenceStore, check_end, check_friendly_name
 from .errors import TwilioError
 from .events import Event, EventLog
 from .index import Page, Window
-from .models import CONFERENCE_STATUSES, Conference
+from .models import CONFERENCE_STATUSES, Conference, Participant, Recording
+from .recorder import Recorder
+from .schedule import Scheduled, Scheduler
 from .sids import SidSource, is_sid
+
+# ReasonParticipantLeft of the participants still there when a conference ends.
+_LEFT_BECAUSE = {
+    VIA_API: "conference_ended_via_api",
+    "participant-with-end-conference-on-exit-left": "moderator_ended_conference",
+    "participant-with-end-conference-on-exit-kicked": "moderator_ended_conference",
+}
 
 
 class Backend:
@@ -26,6 +36,62 @@ class Backend:
         self.events = EventLog()
         self._stores: dict[str, ConferenceStore] = {}
         self._seq = itertools.count()
+        self.scheduler = Scheduler()
+        self.calls = Calls(self)
+        self.recorder = Recorder(self)
+        self._catching_up = False
+
+    def next_seq(self) -> int:
+        """The creation sequence that orders records created in the same second."""
+        return next(self._seq)
+
+    # -- time -----------------------------------------------------------
+    def catch_up(self) -> None:
+        """Apply every scheduled action that is due by the clock's "now", in order.
+
+        A scheduled action that no longer applies (the conference already
+        ended, the participant already left) is skipped and logged as a
+        ``schedule-skipped`` event.
+        """
+        if self._catching_up:
+            return
+        self._catching_up = True
+        try:
+            now = self.clock.now()
+            while (entry := self.scheduler.next_due(now)) is not None:
+                try:
+                    entry.action(entry.when)
+                except (TwilioError, ValueError) as error:
+                    self.events.emit(
+                        Event(
+                            "schedule-skipped",
+                            "",
+                            "",
+                            entry.when,
+                            MappingProxyType({"what": entry.what, "why": str(error)}),
+                        )
+                    )
+        finally:
+            self._catching_up = False
+
+    def moment(self, at: _dt.datetime | None, *floors: _dt.datetime) -> tuple[_dt.datetime, bool]:
+        """When an action given ``at`` happens, and whether that is later than now.
+
+        ``None`` means now (never before ``floors``: a record a test dated in
+        the clock's future cannot change before it was made). A past ``at``
+        back-dates the action and must not precede ``floors``.
+        """
+        self.catch_up()
+        now = self.clock.now()
+        if at is None:
+            return max((now, *floors)), False
+        when = as_utc(at, "at")
+        if when > now:
+            return when, True
+        latest = max(floors, default=when)
+        if when < latest:
+            raise ValueError(f"at ({when}) is before the last change ({latest})")
+        return when, False
 
     # -- accounts -------------------------------------------------------
     def add_account(self, sid: str | None = None, auth_token: str | None = None) -> Account:
@@ -104,7 +170,8 @@ class Backend:
             raise ValueError(f"sid must be 'CF' + 32 hex digits, got {sid!r}")
         if friendly_name is not None:
             check_friendly_name(friendly_name)
-        created = self.clock.now() if date_created is None else as_utc(date_created, "date_created")
+        now, _ = self.moment(None)
+        created = now if date_created is None else as_utc(date_created, "date_created")
         sid = sid if sid is not None else self.sids.sid("CF")
         seq = next(self._seq)
         return Conference(
@@ -125,37 +192,133 @@ class Backend:
         call_sid: str | None = None,
         *,
         at: _dt.datetime | None = None,
-    ) -> None:
-        """End ``conference`` for ``reason``; the four participant reasons name a call."""
+    ) -> Scheduled | None:
+        """End ``conference`` for ``reason`` now, back-dated, or later.
+
+        The four participant reasons name a call (``call_sid`` or a generated
+        one). A future ``at`` schedules the end (returned); it happens when
+        the clock passes that moment.
+        """
         check_end(reason, call_sid)
-        now = self.clock.now()
-        if at is None:
-            # A test may date a conference after the clock's "now"; its end
-            # then cannot precede its creation.
-            when = max(now, conference.date_updated)
-        else:
-            when = as_utc(at, "at")
-            if when > now:
-                raise ValueError(f"at ({when}) is in the future; a conference ends now or earlier")
-            if when < conference.date_updated:
-                last = conference.date_updated
-                raise ValueError(f"at ({when}) is before the conference's last change ({last})")
+        when, later = self.moment(at, conference.date_updated)
         if reason != VIA_API and call_sid is None:
             call_sid = self.sids.sid("CA")
-        self._stores[conference.account_sid].end(conference, reason, call_sid, when)
+        if later:
+            return self.scheduler.at(
+                when,
+                f"end {conference.sid} ({reason})",
+                lambda moment: self._end(conference, reason, call_sid, moment),
+            )
+        self._end(conference, reason, call_sid, when)
+        return None
+
+    def _end(
+        self, conference: Conference, reason: str, call_sid: str | None, at: _dt.datetime
+    ) -> None:
+        ending = None
+        if call_sid is not None and conference.participants is not None:
+            ending = conference.participants.find(call_sid)
+        self.finish(conference, reason, ending, at, call_sid=call_sid)
+
+    def finish(
+        self,
+        conference: Conference,
+        reason: str,
+        ending: Participant | None,
+        at: _dt.datetime,
+        *,
+        call_sid: str | None = None,
+    ) -> None:
+        """End a conference: remaining participants leave, the recording
+        completes, then the conference is ``completed`` and ``conference-end``
+        is its last event."""
+        if not conference.active:
+            raise TwilioError(
+                400,
+                16001,
+                f"Conference {conference.sid} is not currently active; it is already completed",
+            )
+        if ending is not None:
+            call_sid = ending.call_sid
+        at = max(at, conference.date_updated)
+        if conference.participants is not None:
+            because = _LEFT_BECAUSE.get(reason, "conference_ended_via_api")
+            for participant in conference.participants.live():
+                self.calls.disconnect(participant, at, because)
+        self.recorder.finish(conference, at)
+        self._stores[conference.account_sid].end(conference, reason, call_sid, at)
         self._emit(
             "conference-end",
             conference,
             conference.date_updated,
             reason_conference_ended=reason,
             call_sid_ending_conference=call_sid,
+            participant_label_ending_conference=ending.label if ending is not None else None,
+        )
+
+    def start_if_ready(self, conference: Conference, at: _dt.datetime) -> None:
+        """``init`` → ``in-progress`` once two are connected and one starts it."""
+        if conference.status != "init" or conference.participants is None:
+            return
+        connected = conference.participants.connected()
+        if len(connected) < 2 or not any(p.start_conference_on_enter for p in connected):
+            return
+        store = self._stores[conference.account_sid]
+        store.set_status(conference, "in-progress")
+        store.touch(conference, at)
+        self._emit("conference-start", conference, at)
+        if conference.settings is not None and conference.settings.record:
+            self.recorder.start(conference, at)
+
+    def leave(
+        self, participant: Participant, *, kicked: bool, at: _dt.datetime | None = None
+    ) -> Scheduled | None:
+        """A participant hangs up or is kicked, now, back-dated or later."""
+        when, later = self.moment(at, participant.date_updated)
+        what = "kick" if kicked else "leave"
+        if later:
+            return self.scheduler.at(
+                when,
+                f"{what} {participant.call_sid}",
+                lambda moment: self.calls.leave(participant, kicked=kicked, at=moment),
+            )
+        self.calls.leave(participant, kicked=kicked, at=when)
+        return None
+
+    def conference_of(self, record: Participant | Recording) -> Conference:
+        conference = self._stores[record.account_sid].get(record.conference_sid)
+        assert conference is not None, "a participant or recording outlived its conference"
+        return conference
+
+    def emit_participant(
+        self, kind: str, participant: Participant, at: _dt.datetime, **data: object
+    ) -> None:
+        self.events.emit(
+            Event(
+                kind,
+                participant.account_sid,
+                participant.conference_sid,
+                at,
+                MappingProxyType({"call_sid": participant.call_sid, **data}),
+            )
+        )
+
+    def emit_recording(self, kind: str, recording: Recording, at: _dt.datetime) -> None:
+        self.events.emit(
+            Event(
+                kind,
+                recording.account_sid,
+                recording.conference_sid,
+                at,
+                MappingProxyType({"recording_sid": recording.sid}),
+            )
         )
 
     def announce(self, conference: Conference, url: str, method: str) -> None:
         """Play ``url`` into a live conference; it keeps running."""
         if not conference.active:
             raise TwilioError(400, 16001, f"Conference {conference.sid} is not currently active")
-        now = self.clock.now()
+        now, _ = self.moment(None, conference.date_updated)
         self._stores[conference.account_sid].touch(conference, now)
         self._emit("conference-announce", conference, now, url=url, method=method)
 

@@ -1,0 +1,283 @@
+"""Handlers of ``…/Conferences/{ConferenceSid}/Participants.json`` and ``…/{CallSid}.json``."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from ..core.backend import Backend
+from ..core.calls import Change, Dial
+from ..core.conferences import check_friendly_name
+from ..core.errors import NotFoundError, TwilioError, invalid
+from ..core.index import Page
+from ..core.models import MAX_PARTICIPANTS, REGIONS, Conference, ConferenceSettings, Participant
+from ..core.sids import is_sid
+from . import paging
+from .conferences import find_conference
+from .messages import ApiRequest, ApiResponse
+from .params import Params, boolean, enum, events, http_method, integer, sid, url
+from .wire import conference_path, participant_json
+
+# Enumerations of CreateParticipant's parameters (OpenAPI descriptions, §1.3).
+CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
+CONFERENCE_EVENTS = (
+    "start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement",
+)  # fmt: skip
+RECORDING_EVENTS = (
+    "started", "in-progress", "paused", "resumed", "stopped", "completed", "failed", "absent",
+)  # fmt: skip
+CONFERENCE_RECORDING_EVENTS = ("in-progress", "completed", "failed", "absent")
+_ENUMS = {
+    "Beep": ("true", "false", "onEnter", "onExit"),
+    "ConferenceRecord": ("true", "false", "record-from-start", "do-not-record"),
+    "ConferenceTrim": ("trim-silence", "do-not-trim"),
+    "Trim": ("trim-silence", "do-not-trim"),
+    "RecordingChannels": ("mono", "dual"),
+    "Region": REGIONS,
+    "JitterBufferSize": ("off", "small", "medium", "large"),
+    "RecordingTrack": ("inbound", "outbound", "both"),
+    "MachineDetection": ("Enable", "DetectMessageEnd"),
+}
+_URLS = (
+    "StatusCallback", "WaitUrl", "ConferenceStatusCallback", "RecordingStatusCallback",
+    "ConferenceRecordingStatusCallback", "AmdStatusCallback", "ClientNotificationUrl",
+    "HoldUrl", "AnnounceUrl",
+)  # fmt: skip
+_METHODS = (
+    "StatusCallbackMethod", "WaitMethod", "ConferenceStatusCallbackMethod",
+    "RecordingStatusCallbackMethod", "ConferenceRecordingStatusCallbackMethod",
+    "AmdStatusCallbackMethod", "HoldMethod", "AnnounceMethod",
+)  # fmt: skip
+_BOOLEANS = (
+    "Record", "Muted", "StartConferenceOnEnter", "EndConferenceOnExit", "EarlyMedia",
+    "Coaching", "Hold", "BeepOnExit",
+)  # fmt: skip
+_INTEGERS = {
+    "Timeout": (5, 600),
+    "MaxParticipants": (2, MAX_PARTICIPANTS),
+    "TimeLimit": (1, None),
+    "MachineDetectionTimeout": (3, 59),
+    "MachineDetectionSpeechThreshold": (1000, 6000),
+    "MachineDetectionSpeechEndThreshold": (500, 5000),
+    "MachineDetectionSilenceTimeout": (2000, 10000),
+}
+
+
+def _check_common(form: Params) -> None:
+    """Validate every typed parameter that is present (unknown ones are ignored)."""
+    for name, allowed in _ENUMS.items():
+        value = form.get(name)
+        if value is not None:
+            enum(name, value, allowed)
+    for name in _URLS:
+        value = form.get(name)
+        if value:
+            url(name, value)
+    for name in _METHODS:
+        value = form.get(name)
+        if value is not None:
+            http_method(name, value)
+    for name in _BOOLEANS:
+        value = form.get(name)
+        if value is not None and name != "Muted":
+            boolean(name, value)
+    for name, (low, high) in _INTEGERS.items():
+        value = form.get(name)
+        if value is not None:
+            integer(name, value, low, high)
+    for name, prefix in (("CallSidToCoach", "CA"), ("Byoc", "BY")):
+        value = form.get(name)
+        if value is not None:
+            sid(name, value, prefix)
+
+
+def _flag(form: Params, name: str, default: bool) -> bool:
+    value = form.get(name)
+    if value is None:
+        return default
+    if name == "Muted":
+        # "Anything value other than `true` or `false` is interpreted as `false`."
+        return value.lower() == "true"
+    return boolean(name, value)
+
+
+def parse_dial(form: Params) -> tuple[Dial, str | None]:
+    """A validated :class:`Dial` and the requested ``Region`` from a create form."""
+    if not form.get("From"):
+        raise invalid("'From' phone number is required", 21213)
+    if not form.get("To"):
+        raise invalid("No 'To' number is specified", 21201)
+    _check_common(form)
+    caller_name = form.get("CallerDisplayName")
+    if caller_name is not None and not 2 <= len(caller_name) <= 255:
+        raise invalid("Invalid CallerDisplayName: it must be 2 to 255 characters")
+    settings = ConferenceSettings(
+        max_participants=int(form.get("MaxParticipants") or MAX_PARTICIPANTS),
+        record=form.get("ConferenceRecord") in ("true", "record-from-start"),
+        trim=form.get("ConferenceTrim") or "trim-silence",
+        status_callback=form.get("ConferenceStatusCallback") or None,
+        status_callback_method=(form.get("ConferenceStatusCallbackMethod") or "POST").upper(),
+        status_callback_events=events(
+            "ConferenceStatusCallbackEvent",
+            form.all("ConferenceStatusCallbackEvent"),
+            CONFERENCE_EVENTS,
+        )
+        or ("start", "end"),
+        recording_status_callback=form.get("ConferenceRecordingStatusCallback") or None,
+        recording_status_callback_method=(
+            form.get("ConferenceRecordingStatusCallbackMethod") or "POST"
+        ).upper(),
+        recording_status_callback_events=events(
+            "ConferenceRecordingStatusCallbackEvent",
+            form.all("ConferenceRecordingStatusCallbackEvent"),
+            CONFERENCE_RECORDING_EVENTS,
+        )
+        or ("completed",),
+    )
+    call_events = events("StatusCallbackEvent", form.all("StatusCallbackEvent"), CALL_EVENTS)
+    events(
+        "RecordingStatusCallbackEvent", form.all("RecordingStatusCallbackEvent"), RECORDING_EVENTS
+    )
+    options = form.first_values()
+    options["StatusCallbackEvent"] = " ".join(call_events or ("completed",))
+    dial = Dial(
+        from_=form.get("From") or "",
+        to=form.get("To") or "",
+        label=form.get("Label"),
+        muted=_flag(form, "Muted", False),
+        coaching=_flag(form, "Coaching", False),
+        call_sid_to_coach=form.get("CallSidToCoach"),
+        start_conference_on_enter=_flag(form, "StartConferenceOnEnter", True),
+        end_conference_on_exit=_flag(form, "EndConferenceOnExit", False),
+        settings=settings,
+        options=options,
+    )
+    return dial, form.get("Region")
+
+
+def create_participant(
+    backend: Backend, request: ApiRequest, account_sid: str, conference: str
+) -> ApiResponse:
+    """201 with the participant ``queued``; the call is then answered (or fails)."""
+    dial, region = parse_dial(Params(request.form))
+    target = _target(backend, account_sid, unquote(conference))
+    backend.calls.check_join(target, dial)  # everything is checked before anything changes
+    if target is None:
+        name = unquote(conference)
+        target = backend.create_conference(account_sid, name, status="init", region=region or "us1")
+    now, _ = backend.moment(None, target.date_updated)
+    participant = backend.calls.dial(target, dial, now)
+    body = participant_json(participant, queue_time="1000")
+    backend.calls.settle(participant, now)
+    return ApiResponse.json(201, body)
+
+
+def _target(backend: Backend, account_sid: str, name_or_sid: str) -> Conference | None:
+    """The conference a create names: an active one by SID, or by friendly name (None: new)."""
+    store = backend.conferences(account_sid)
+    if is_sid(name_or_sid, "CF"):
+        found = store.get(name_or_sid)
+        if found is None or not found.active:
+            raise TwilioError(
+                400,
+                16022,
+                "The requested conference sid or friendly name refers to a non-existent "
+                "or completed conference",
+            )
+        return found
+    try:
+        check_friendly_name(name_or_sid)
+    except ValueError as error:
+        raise invalid(f"Invalid FriendlyName: {error}") from None
+    return store.active_named(name_or_sid)
+
+
+def list_participants(
+    backend: Backend, request: ApiRequest, account_sid: str, conference: str
+) -> ApiResponse:
+    if not is_sid(unquote(conference), "CF"):
+        # A friendly name is only meaningful to create (twilio-php #474).
+        raise TwilioError(405, 20004, "Method not allowed")
+    found = find_conference(backend, request, account_sid, conference)
+    params = Params(request.query)
+    wanted = {
+        name: boolean(name, value)
+        for name in ("Muted", "Hold", "Coaching")
+        if (value := params.get(name)) is not None
+    }
+    page_request = paging.page_request(params, "CP")
+    store = found.participants
+
+    def anchor_key(sid: str) -> tuple[int, int] | None:
+        return None if store is None else store.key_for_token(sid)
+
+    window = paging.window(page_request, anchor_key)
+
+    def accept(p: Participant) -> bool:
+        return all(getattr(p, name.lower()) == value for name, value in wanted.items())
+
+    page = Page([], False) if store is None else store.page(window, accept if wanted else None)
+    body = paging.envelope(
+        "participants",
+        f"{conference_path(account_sid, found.sid)}/Participants.json",
+        params.ordered(("Muted", "Hold", "Coaching")),
+        page_request,
+        page,
+        lambda p: p.cp_sid,
+        participant_json,
+    )
+    return ApiResponse.json(200, body)
+
+
+def _participant(
+    backend: Backend, request: ApiRequest, account_sid: str, conference: str, call: str
+) -> Participant:
+    found = find_conference(backend, request, account_sid, conference)
+    store = found.participants
+    participant = store.find(unquote(call)) if store is not None else None
+    if participant is None:
+        raise NotFoundError(request.path)
+    return participant
+
+
+def fetch_participant(
+    backend: Backend, request: ApiRequest, account_sid: str, conference: str, call: str
+) -> ApiResponse:
+    participant = _participant(backend, request, account_sid, conference, call)
+    return ApiResponse.json(200, participant_json(participant))
+
+
+def update_participant(
+    backend: Backend, request: ApiRequest, account_sid: str, conference: str, call: str
+) -> ApiResponse:
+    participant = _participant(backend, request, account_sid, conference, call)
+    form = Params(request.form)
+    _check_common(form)
+    change = Change(
+        muted=_flag(form, "Muted", participant.muted) if "Muted" in form else None,
+        hold=_flag(form, "Hold", participant.hold) if "Hold" in form else None,
+        coaching=_flag(form, "Coaching", participant.coaching) if "Coaching" in form else None,
+        call_sid_to_coach=form.get("CallSidToCoach"),
+        end_conference_on_exit=(
+            _flag(form, "EndConferenceOnExit", False) if "EndConferenceOnExit" in form else None
+        ),
+        announce_url=form.get("AnnounceUrl") or None,
+        announce_method=(form.get("AnnounceMethod") or "POST").upper(),
+        options={
+            k: v
+            for k in ("HoldUrl", "HoldMethod", "WaitUrl", "WaitMethod", "BeepOnExit")
+            if (v := form.get(k)) is not None
+        },
+    )
+    backend.calls.check_change(participant, change)
+    now, _ = backend.moment(None, participant.date_updated)
+    backend.calls.change(participant, change, now)
+    return ApiResponse.json(200, participant_json(participant))
+
+
+def delete_participant(
+    backend: Backend, request: ApiRequest, account_sid: str, conference: str, call: str
+) -> ApiResponse:
+    """A kick: 204 with an empty body; the conference reacts (§5.3)."""
+    participant = _participant(backend, request, account_sid, conference, call)
+    backend.leave(participant, kicked=True)
+    return ApiResponse(204)
