@@ -137,7 +137,7 @@ class ConferenceHandle(_Handle):
             call_sid=call_sid,
             muted=muted,
             hold=hold,
-            coaching=coaching,
+            coaching=coaching or call_sid_to_coach is not None,  # as Twilio defaults it
             call_sid_to_coach=call_sid_to_coach,
             start_conference_on_enter=start_conference_on_enter,
             end_conference_on_exit=end_conference_on_exit,

@@ -144,7 +144,8 @@ def parse_dial(form: Params) -> tuple[Dial, str | None]:
         to=form.get("To") or "",
         label=form.get("Label"),
         muted=_flag(form, "Muted", False),
-        coaching=_flag(form, "Coaching", False),
+        # "If not present, defaults to `false` unless `call_sid_to_coach` is defined."
+        coaching=_flag(form, "Coaching", form.get("CallSidToCoach") is not None),
         call_sid_to_coach=form.get("CallSidToCoach"),
         start_conference_on_enter=_flag(form, "StartConferenceOnEnter", True),
         end_conference_on_exit=_flag(form, "EndConferenceOnExit", False),
