@@ -7,6 +7,8 @@ from .core.schedule import Scheduled
 from .fake import FakeTwilio
 from .handles import ConferenceHandle, ParticipantHandle, RecordingHandle
 from .journal import RecordedRequest
+from .webhooks.delivery import WebhookDelivery
+from .webhooks.signature import signature
 
 __version__ = "0.1.0"
 
@@ -22,5 +24,7 @@ __all__ = [
     "RecordingHandle",
     "Scheduled",
     "TwilioError",
+    "WebhookDelivery",
     "__version__",
+    "signature",
 ]

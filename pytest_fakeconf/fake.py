@@ -23,10 +23,13 @@ from .core.errors import NotFoundError, TwilioError
 from .core.events import Event
 from .core.schedule import Scheduled
 from .core.sids import SidSource
-from .handles import ConferenceHandle
+from .handles import ConferenceHandle, ParticipantHandle
 from .history import generate_history
 from .journal import RecordedRequest
 from .transports.responses_mock import ResponsesTransport
+from .webhooks.callbacks import StatusCallbacks
+from .webhooks.delivery import Router, WebhookDelivery, WsgiApp, http_receiver, wsgi_receiver
+from .webhooks.dial_in import dial_in
 
 
 class FakeTwilio:
@@ -50,6 +53,8 @@ class FakeTwilio:
         self._journal: list[RecordedRequest] = []
         self.crashes: list[str] = []
         self._transport = ResponsesTransport(self.answer)
+        self._router = Router(lambda: self._account.auth_token)
+        self._callbacks = StatusCallbacks(self._backend, self._router)
 
     # -- identity ---------------------------------------------------------
     @property
@@ -158,6 +163,41 @@ class FakeTwilio:
         self._backend.catch_up()
         return self._backend.events.snapshot()
 
+    # -- webhooks -------------------------------------------------------------
+    @property
+    def webhooks(self) -> list[WebhookDelivery]:
+        """Every request the fake made to the application, in order, with its outcome."""
+        return list(self._router.journal)
+
+    def route_webhooks(self, base_url: str, app: WsgiApp) -> None:
+        """Deliver every webhook under ``base_url`` to the WSGI ``app``, in-process.
+
+        ``app`` is any WSGI callable: a Flask app, Django's ``get_wsgi_application()``,
+        a bare function. Deliveries are signed with ``X-Twilio-Signature`` for the
+        URL as given, so ``RequestValidator`` accepts them when the app rebuilds it.
+        """
+        self._router.route(base_url, wsgi_receiver(app))
+
+    def route_webhooks_over_http(self, base_url: str, *, timeout: float = 10.0) -> None:
+        """Deliver every webhook under ``base_url`` over the network, to a live server."""
+        self._router.route(base_url, http_receiver(timeout))
+
+    def dial_in(
+        self, url: str, *, from_: str, to: str, method: str = "POST"
+    ) -> ParticipantHandle | None:
+        """An inbound call: fetch the app's TwiML at ``url`` and follow it.
+
+        Follows ``<Redirect>``; for ``<Dial><Conference>`` joins (or starts) the
+        conference it names with the noun's attributes and returns the live
+        participant; returns None when the TwiML joined no conference. Raises
+        :class:`TwilioError` with code 11200 (the app did not answer 2xx), 12100
+        (the TwiML does not parse) or 12200 (not valid TwiML); nothing joins then.
+        """
+        participant = dial_in(
+            self._backend, self._router, self.account_sid, url, from_=from_, to=to, method=method
+        )
+        return None if participant is None else ParticipantHandle(self._backend, participant)
+
     # -- HTTP ---------------------------------------------------------------
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -180,7 +220,8 @@ class FakeTwilio:
         request = ApiRequest.from_url(method, url, headers, body)
         try:
             self._backend.catch_up()
-            response = self._api.handle(request)
+            with self._backend.events.batch():
+                response = self._api.handle(request)
         except Exception:
             self.crashes.append(f"{method} {url}\n{traceback.format_exc()}")
             error = TwilioError(500, 20500, "Internal Server Error")

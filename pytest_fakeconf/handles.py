@@ -109,7 +109,8 @@ class ConferenceHandle(_Handle):
         and change nothing; ending a completed conference raises
         :class:`~pytest_fakeconf.TwilioError` (16001).
         """
-        return self._backend.end_conference(self._record, reason, call_sid, at=at)
+        with self._backend.events.batch():
+            return self._backend.end_conference(self._record, reason, call_sid, at=at)
 
     def add_participant(
         self,
@@ -145,8 +146,9 @@ class ConferenceHandle(_Handle):
         record = self._r
         backend.calls.check_join(record, dial)
         now, _ = backend.moment(None, record.date_updated)
-        participant = backend.calls.dial(record, dial, now)
-        backend.calls.settle(participant, now)
+        with backend.events.batch():
+            participant = backend.calls.dial(record, dial, now)
+            backend.calls.settle(participant, now)
         return ParticipantHandle(backend, participant)
 
     def __eq__(self, other: object) -> bool:
@@ -227,11 +229,13 @@ class ParticipantHandle(_Handle):
 
     def leave(self, *, at: _dt.datetime | None = None) -> Scheduled | None:
         """The participant hangs up: now, back-dated, or at a future ``at``."""
-        return self._backend.leave(self._record, kicked=False, at=at)
+        with self._backend.events.batch():
+            return self._backend.leave(self._record, kicked=False, at=at)
 
     def kick(self, *, at: _dt.datetime | None = None) -> Scheduled | None:
         """Remove the participant as the API's DELETE does: now or at ``at``."""
-        return self._backend.leave(self._record, kicked=True, at=at)
+        with self._backend.events.batch():
+            return self._backend.leave(self._record, kicked=True, at=at)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ParticipantHandle):

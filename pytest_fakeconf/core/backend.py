@@ -60,7 +60,8 @@ class Backend:
             now = self.clock.now()
             while (entry := self.scheduler.next_due(now)) is not None:
                 try:
-                    entry.action(entry.when)
+                    with self.events.batch():
+                        entry.action(entry.when)
                 except (TwilioError, ValueError) as error:
                     self.events.emit(
                         Event(
@@ -293,14 +294,21 @@ class Backend:
     def emit_participant(
         self, kind: str, participant: Participant, at: _dt.datetime, **data: object
     ) -> None:
+        """A participant event, with the participant's state at that moment."""
+        p = participant
+        snapshot = {
+            "call_sid": p.call_sid,
+            "label": p.label,
+            "status": p.status,
+            "muted": p.muted,
+            "hold": p.hold,
+            "coaching": p.coaching,
+            "end_conference_on_exit": p.end_conference_on_exit,
+            "start_conference_on_enter": p.start_conference_on_enter,
+            "participant": p,
+        }
         self.events.emit(
-            Event(
-                kind,
-                participant.account_sid,
-                participant.conference_sid,
-                at,
-                MappingProxyType({"call_sid": participant.call_sid, **data}),
-            )
+            Event(kind, p.account_sid, p.conference_sid, at, MappingProxyType({**snapshot, **data}))
         )
 
     def emit_recording(self, kind: str, recording: Recording, at: _dt.datetime) -> None:
@@ -310,7 +318,7 @@ class Backend:
                 recording.account_sid,
                 recording.conference_sid,
                 at,
-                MappingProxyType({"recording_sid": recording.sid}),
+                MappingProxyType({"recording_sid": recording.sid, "recording": recording}),
             )
         )
 

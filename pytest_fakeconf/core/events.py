@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -27,16 +28,50 @@ Listener = Callable[[Event], None]
 
 
 class EventLog:
-    __slots__ = ("_events", "_listeners")
+    """Every event in order; listeners hear them once the operation that made
+    them is over (see :meth:`batch`), still before it returns to its caller."""
+
+    __slots__ = ("_depth", "_events", "_listeners", "_pending")
 
     def __init__(self) -> None:
         self._events: list[Event] = []
         self._listeners: list[Listener] = []
+        self._pending: list[Event] = []
+        self._depth = 0
 
     def emit(self, event: Event) -> None:
         self._events.append(event)
-        for listener in tuple(self._listeners):
-            listener(event)
+        if self._listeners:
+            self._pending.append(event)
+            if self._depth == 0:
+                self._flush()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hold listeners back until the outermost batch ends.
+
+        An operation (one HTTP request, one scripting call) can change several
+        records and emit several events; a listener that calls back into the
+        fake (an app's webhook handler calling the REST API) must find the
+        state the whole operation left, not a half-done one.
+        """
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._flush()
+
+    def _flush(self) -> None:
+        self._depth += 1  # events a listener causes are heard after this batch
+        try:
+            while self._pending:
+                event = self._pending.pop(0)
+                for listener in tuple(self._listeners):
+                    listener(event)
+        finally:
+            self._depth -= 1
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` for every later event; returns an unsubscribe function."""

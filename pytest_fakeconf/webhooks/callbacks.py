@@ -1,0 +1,213 @@
+"""Status callbacks: the core's events as the requests Twilio sends the app.
+
+Three subscriptions (§4 of the conference reference):
+
+* the conference's (``ConferenceStatusCallback*`` of the first participant, or
+  ``statusCallback*`` of ``<Conference>``): ``conference-start``, ``-end``,
+  ``participant-join``, ``-leave``, ``-mute``/``-unmute``, ``-hold``/``-unhold``,
+  ``-modify``, ``announcement-end``, chosen by the keywords ``start end join
+  leave mute hold modify announcement``;
+* each participant call's progress (``StatusCallback``/``StatusCallbackEvent``:
+  ``initiated ringing answered completed``, by default ``completed``);
+* the conference recording's (``ConferenceRecordingStatusCallback*``:
+  ``in-progress completed``, by default ``completed``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..api.wire import API_VERSION, rfc2822
+from ..core.events import Event
+from ..core.models import Conference, ConferenceSettings, Participant, Recording
+
+if TYPE_CHECKING:
+    from ..core.backend import Backend
+    from .delivery import Router
+
+Pairs = list[tuple[str, str]]
+
+# core event -> (subscription keyword, StatusCallbackEvent)
+CONFERENCE_EVENTS = {
+    "conference-start": ("start", "conference-start"),
+    "conference-end": ("end", "conference-end"),
+    "participant-join": ("join", "participant-join"),
+    "participant-leave": ("leave", "participant-leave"),
+    "participant-mute": ("mute", "participant-mute"),
+    "participant-unmute": ("mute", "participant-unmute"),
+    "participant-hold": ("hold", "participant-hold"),
+    "participant-unhold": ("hold", "participant-unhold"),
+    "participant-modify": ("modify", "participant-modify"),
+    "conference-announce": ("announcement", "announcement-end"),
+    "participant-announce": ("announcement", "announcement-end"),
+}
+# core event -> (StatusCallbackEvent keyword, CallStatus)
+CALL_EVENTS = {
+    "call-initiated": ("initiated", "initiated"),
+    "call-ringing": ("ringing", "ringing"),
+    "call-answered": ("answered", "in-progress"),
+}
+RECORDING_EVENTS = {"recording-in-progress": "in-progress", "recording-completed": "completed"}
+# "Reason": "A message indicating why the conference ended" (wording not documented).
+END_MESSAGES = {
+    "conference-ended-via-api": "Conference ended via API",
+    "participant-with-end-conference-on-exit-left": (
+        "Participant {call} with endConferenceOnExit left the conference"
+    ),
+    "participant-with-end-conference-on-exit-kicked": (
+        "Participant {call} with endConferenceOnExit was kicked from the conference"
+    ),
+    "last-participant-left": "Last participant {call} left the conference",
+    "last-participant-kicked": "Last participant {call} was kicked from the conference",
+}
+
+
+def _bool(value: object) -> str:
+    return "true" if value else "false"
+
+
+class StatusCallbacks:
+    """Subscribes to the core's events and delivers the matching callbacks."""
+
+    def __init__(self, backend: Backend, router: Router) -> None:
+        self._backend = backend
+        self._router = router
+        self._sequence: dict[str, int] = {}
+        backend.events.subscribe(self.on_event)
+
+    def on_event(self, event: Event) -> None:
+        if not event.account_sid:
+            return
+        if event.kind in CONFERENCE_EVENTS:
+            self._conference_event(event)
+        if event.kind in CALL_EVENTS or event.kind == "participant-leave":
+            self._call_event(event)
+        if event.kind in RECORDING_EVENTS:
+            self._recording_event(event)
+
+    def _conference(self, event: Event) -> Conference | None:
+        return self._backend.conferences(event.account_sid).get(event.conference_sid)
+
+    # -- the conference's subscription ------------------------------------------
+    def _conference_event(self, event: Event) -> None:
+        conference = self._conference(event)
+        settings = conference.settings if conference is not None else None
+        if conference is None or settings is None or not settings.status_callback:
+            return
+        keyword, name = CONFERENCE_EVENTS[event.kind]
+        if keyword not in settings.status_callback_events:
+            return
+        number = self._sequence.get(conference.sid, 0) + 1
+        self._sequence[conference.sid] = number
+        pairs: Pairs = [
+            ("ConferenceSid", conference.sid),
+            ("FriendlyName", conference.friendly_name),
+            ("AccountSid", conference.account_sid),
+            ("SequenceNumber", str(number)),
+            ("Timestamp", rfc2822(event.at) or ""),
+            ("StatusCallbackEvent", name),
+        ]
+        data = event.data
+        if "call_sid" in data:
+            pairs += [
+                ("CallSid", str(data["call_sid"])),
+                ("Muted", _bool(data["muted"])),
+                ("Hold", _bool(data["hold"])),
+                ("Coaching", _bool(data["coaching"])),
+                ("EndConferenceOnExit", _bool(data["end_conference_on_exit"])),
+                ("StartConferenceOnEnter", _bool(data["start_conference_on_enter"])),
+            ]
+            if data.get("label"):
+                pairs.append(("ParticipantLabel", str(data["label"])))
+        if event.kind == "participant-leave":
+            pairs += [
+                ("ParticipantCallStatus", str(data["participant_call_status"])),
+                ("ReasonParticipantLeft", str(data["reason_participant_left"])),
+            ]
+        if event.kind == "conference-end":
+            reason = str(data["reason_conference_ended"])
+            call = data.get("call_sid_ending_conference")
+            pairs += [
+                ("ReasonConferenceEnded", reason),
+                ("Reason", END_MESSAGES[reason].format(call=call)),
+            ]
+            if call:
+                pairs.append(("CallSidEndingConference", str(call)))
+            if data.get("participant_label_ending_conference"):
+                label = str(data["participant_label_ending_conference"])
+                pairs.append(("ParticipantLabelEndingConference", label))
+        if event.kind.endswith("-announce"):
+            pairs.append(("AnnounceUrl", str(data["url"])))
+        self._router.send(
+            "conference-status", settings.status_callback, settings.status_callback_method, pairs
+        )
+
+    # -- each participant call's progress ---------------------------------------
+    def _call_event(self, event: Event) -> None:
+        participant = event.data["participant"]
+        assert isinstance(participant, Participant)
+        url = participant.options.get("StatusCallback")
+        if not url:
+            return
+        if event.kind == "participant-leave":
+            keyword, status = "completed", str(event.data["participant_call_status"])
+        else:
+            keyword, status = CALL_EVENTS[event.kind]
+        if keyword not in participant.options.get("StatusCallbackEvent", "completed").split():
+            return
+        key = participant.call_sid
+        number = self._sequence.get(key, -1) + 1  # call progress counts from 0
+        self._sequence[key] = number
+        pairs: Pairs = [
+            ("AccountSid", participant.account_sid),
+            ("ApiVersion", API_VERSION),
+            ("CallSid", participant.call_sid),
+            ("CallStatus", status),
+            ("CallbackSource", "call-progress-events"),
+            ("Called", participant.to),
+            ("Caller", participant.from_),
+            ("Direction", "outbound-api"),
+            ("From", participant.from_),
+            ("To", participant.to),
+            ("SequenceNumber", str(number)),
+            ("Timestamp", rfc2822(event.at) or ""),
+        ]
+        if keyword == "completed":
+            seconds = int((event.at - participant.date_created).total_seconds())
+            pairs.append(("CallDuration", str(max(0, seconds))))
+        method = participant.options.get("StatusCallbackMethod", "POST")
+        self._router.send("call-status", url, method, pairs)
+
+    # -- the recording's --------------------------------------------------------
+    def _recording_event(self, event: Event) -> None:
+        conference = self._conference(event)
+        settings: ConferenceSettings | None = conference.settings if conference else None
+        if settings is None or not settings.recording_status_callback:
+            return
+        status = RECORDING_EVENTS[event.kind]
+        if status not in settings.recording_status_callback_events:
+            return
+        recording = event.data["recording"]
+        assert isinstance(recording, Recording)
+        pairs: Pairs = [
+            ("AccountSid", recording.account_sid),
+            ("ConferenceSid", recording.conference_sid),
+            ("RecordingSid", recording.sid),
+            (
+                "RecordingUrl",
+                f"https://api.twilio.com/{API_VERSION}/Accounts/{recording.account_sid}"
+                f"/Recordings/{recording.sid}",
+            ),
+            ("RecordingStatus", status),
+            ("RecordingChannels", str(recording.channels)),
+            ("RecordingStartTime", rfc2822(recording.start_time) or ""),
+            ("RecordingSource", recording.source),
+        ]
+        if status == "completed":
+            pairs.append(("RecordingDuration", str(recording.duration or 0)))
+        self._router.send(
+            "recording-status",
+            settings.recording_status_callback,
+            settings.recording_status_callback_method,
+            pairs,
+        )

@@ -1,0 +1,195 @@
+"""Carrying a webhook to the application and journaling what happened.
+
+A delivery goes to the receiver routed for the longest matching base URL:
+a WSGI application called in-process (Flask, Django, a bare callable), or a
+live server reached over HTTP. Whatever the receiver does — answers 5xx,
+raises, or is not there at all — is recorded, never raised into the fake.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Protocol
+from urllib.parse import unquote, urlencode, urlsplit
+
+from .signature import signature
+
+USER_AGENT = "TwilioProxy/1.1"
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """One request Twilio would have made to the application, and its outcome.
+
+    ``status_code`` is None when nothing received it (no route, a receiver
+    that raised, a connection error); ``error`` then says why.
+    """
+
+    kind: str  # "conference-status", "call-status", "recording-status", "voice"
+    url: str  # as signed: for GET, with the parameters in the query string
+    method: str
+    params: Mapping[str, str]
+    headers: Mapping[str, str]
+    status_code: int | None
+    response_body: bytes = b""
+    error: str | None = None
+    pairs: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def event(self) -> str | None:
+        """``StatusCallbackEvent`` (or ``CallStatus``/``RecordingStatus``) of the delivery."""
+        for key in ("StatusCallbackEvent", "RecordingStatus", "CallStatus"):
+            if key in self.params:
+                return self.params[key]
+        return None
+
+
+class Receiver(Protocol):
+    def __call__(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, bytes]: ...
+
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def wsgi_receiver(app: WsgiApp) -> Receiver:
+    """Call ``app`` in-process with a WSGI environ built from the request."""
+
+    def receive(
+        method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, bytes]:
+        parts = urlsplit(url)
+        https = parts.scheme == "https"
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote(parts.path or "/", encoding="latin-1"),
+            "QUERY_STRING": parts.query,
+            "SERVER_NAME": parts.hostname or "localhost",
+            "SERVER_PORT": str(parts.port or (443 if https else 80)),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": parts.scheme or "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "CONTENT_LENGTH": str(len(body)),
+            "HTTP_HOST": parts.netloc,
+        }
+        for name, value in headers.items():
+            key = name.upper().replace("-", "_")
+            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                environ[key] = value
+            else:
+                environ["HTTP_" + key] = value
+        status: list[str] = []
+
+        def start_response(line: str, _headers: Any, _exc_info: Any = None) -> Any:
+            status[:] = [line]
+            return lambda _data: None
+
+        result = app(environ, start_response)
+        try:
+            content = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        return int(status[0].split()[0]), content
+
+    return receive
+
+
+def http_receiver(timeout: float = 10.0) -> Receiver:
+    """Send the request over the network, for a live server (e.g. on localhost)."""
+
+    def receive(
+        method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, bytes]:
+        import requests  # a dependency of responses, so always there
+
+        response = requests.request(
+            method, url, headers=dict(headers), data=body or None, timeout=timeout
+        )
+        return response.status_code, response.content
+
+    return receive
+
+
+class Router:
+    """Where webhooks go: receivers by base URL, and the journal of deliveries."""
+
+    def __init__(self, auth_token: Callable[[], str]) -> None:
+        self._auth_token = auth_token
+        self._routes: list[tuple[str, Receiver]] = []
+        self.journal: list[WebhookDelivery] = []
+
+    def route(self, base_url: str, receiver: Receiver) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+        self._routes = [r for r in self._routes if r[0] != base_url.rstrip("/")]
+        self._routes.append((base_url.rstrip("/"), receiver))
+        self._routes.sort(key=lambda r: len(r[0]), reverse=True)
+
+    def receiver_for(self, url: str) -> Receiver | None:
+        for base, receiver in self._routes:
+            if url == base or url.startswith((base + "/", base + "?")):
+                return receiver
+        return None
+
+    def send(
+        self, kind: str, url: str, method: str, pairs: Iterable[tuple[str, str]]
+    ) -> WebhookDelivery:
+        """Sign and deliver; GET puts the parameters in the query string."""
+        pairs = tuple(pairs)
+        method = method.upper()
+        if method == "GET":
+            if pairs:
+                url = url + ("&" if urlsplit(url).query else "?") + urlencode(pairs)
+            body = b""
+            sign_pairs: tuple[tuple[str, str], ...] = ()
+        else:
+            body = urlencode(pairs).encode()
+            sign_pairs = pairs
+        headers = {
+            "X-Twilio-Signature": signature(self._auth_token(), url, sign_pairs),
+            "User-Agent": USER_AGENT,
+            "Accept": "*/*",
+        }
+        if method != "GET":
+            headers["Content-Type"] = FORM
+        params: dict[str, str] = {}
+        for key, value in pairs:
+            params.setdefault(key, value)
+        receiver = self.receiver_for(url)
+        status: int | None = None
+        content = b""
+        error: str | None = None
+        if receiver is None:
+            error = "no receiver is routed for this URL (see FakeTwilio.route_webhooks)"
+        else:
+            try:
+                status, content = receiver(method, url, headers, body)
+            except Exception:  # the application's failure must not break the fake
+                error = traceback.format_exc()
+        delivery = WebhookDelivery(
+            kind, url, method, MappingProxyType(params), MappingProxyType(headers),
+            status, content, error, pairs,
+        )  # fmt: skip
+        self.journal.append(delivery)
+        return delivery

@@ -1,0 +1,149 @@
+"""Reading the TwiML an application answers a voice webhook with.
+
+Only what decides where an inbound call goes is interpreted: ``<Redirect>``
+(fetch more TwiML), ``<Dial><Conference>`` (join a conference), ``<Hangup>`` /
+``<Reject>`` and the end of the document (the call ends). Verbs that only play
+or gather (``<Say>``, ``<Play>``, ``<Pause>``…) are passed over.
+
+Documents with a DTD or entity declarations are refused before parsing (TwiML
+has none), so the standard library parser is safe against entity-expansion
+attacks; external entities are never resolved by it anyway.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from ..core.errors import TwilioError
+
+# TwiML verbs a <Response> may hold, and nouns a <Dial> may hold (Twilio's TwiML docs).
+VERBS = frozenset(
+    {
+        "Say", "Play", "Pause", "Gather", "Dial", "Redirect", "Hangup", "Reject", "Record",
+        "Enqueue", "Leave", "Sms", "Message", "Refer", "Connect", "Start", "Stop", "Pay",
+        "Prompt", "Echo", "Queue",
+    }
+)  # fmt: skip
+DIAL_NOUNS = frozenset(
+    {"Number", "Client", "Conference", "Queue", "Sip", "Sim", "Application", "WhatsApp"}
+)
+_BOOL = ("true", "false")
+_CONFERENCE_ATTRIBUTES: dict[str, tuple[str, ...] | None] = {
+    # attribute: allowed values (None: free text, checked elsewhere)
+    "muted": _BOOL,
+    "beep": ("true", "false", "onEnter", "onExit"),
+    "startConferenceOnEnter": _BOOL,
+    "endConferenceOnExit": _BOOL,
+    "waitUrl": None,
+    "waitMethod": ("GET", "POST"),
+    "maxParticipants": None,
+    "record": ("do-not-record", "record-from-start"),
+    "region": ("us1", "us2", "ie1", "de1", "sg1", "br1", "au1", "jp1"),
+    "coach": None,
+    "trim": ("trim-silence", "do-not-trim"),
+    "statusCallbackEvent": None,
+    "statusCallback": None,
+    "statusCallbackMethod": ("GET", "POST"),
+    "recordingStatusCallback": None,
+    "recordingStatusCallbackMethod": ("GET", "POST"),
+    "recordingStatusCallbackEvent": None,
+    "eventCallbackUrl": None,
+    "jitterBufferSize": ("off", "small", "medium", "large"),
+    "participantLabel": None,
+}
+CONFERENCE_EVENTS = frozenset(
+    {"start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"}
+)
+RECORDING_EVENTS = frozenset({"in-progress", "completed", "absent", "failed"})
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
+
+
+def parse_failure(message: str) -> TwilioError:
+    return TwilioError(400, 12100, f"Document parse failure: {message}")
+
+
+def invalid(message: str) -> TwilioError:
+    return TwilioError(400, 12200, f"Schema validation warning: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class JoinConference:
+    name: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    url: str
+    method: str
+
+
+Outcome = JoinConference | Redirect | None  # None: the call ends without a conference
+
+
+def read(document: bytes | str) -> Outcome:
+    """What the call does next according to ``document``; 12100/12200 if it cannot say."""
+    data = document.encode() if isinstance(document, str) else document
+    if _DECLARATION.search(data):
+        raise parse_failure("DTDs and entity declarations are not allowed in TwiML")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        raise parse_failure(str(error)) from None
+    if root.tag != "Response":
+        raise invalid(f"the root element must be <Response>, not <{root.tag}>")
+    for verb in root:
+        if verb.tag not in VERBS:
+            raise invalid(f"<{verb.tag}> is not a TwiML verb")
+    for verb in root:
+        if verb.tag == "Redirect":
+            url = (verb.text or "").strip()
+            if not url:
+                raise invalid("<Redirect> needs a URL")
+            method = verb.get("method", "POST").upper()
+            if method not in ("GET", "POST"):
+                raise invalid(f"<Redirect method={method!r}> must be GET or POST")
+            return Redirect(url, method)
+        if verb.tag in ("Hangup", "Reject"):
+            return None
+        if verb.tag == "Dial":
+            return _dial(verb)
+    return None
+
+
+def _dial(dial: ET.Element) -> Outcome:
+    nouns = list(dial)
+    for noun in nouns:
+        if noun.tag not in DIAL_NOUNS:
+            raise invalid(f"<{noun.tag}> cannot be dialled")
+    conferences = [n for n in nouns if n.tag == "Conference"]
+    if not conferences:
+        return None  # the call is bridged elsewhere, not into a conference
+    if len(nouns) > 1:
+        raise invalid("<Conference> must be the only noun of its <Dial>")
+    conference = conferences[0]
+    name = (conference.text or "").strip()
+    if not name or len(name) > 128:
+        raise invalid("<Conference> needs a name of 1 to 128 characters")
+    attributes = dict(conference.attrib)
+    for key, value in attributes.items():
+        if key not in _CONFERENCE_ATTRIBUTES:
+            raise invalid(f"<Conference> has no attribute {key!r}")
+        allowed = _CONFERENCE_ATTRIBUTES[key]
+        checked = value.upper() if key.endswith("Method") else value
+        if allowed is not None and checked not in allowed:
+            raise invalid(f"<Conference {key}={value!r}> is not one of {', '.join(allowed)}")
+    for key, allowed_events in (
+        ("statusCallbackEvent", CONFERENCE_EVENTS),
+        ("recordingStatusCallbackEvent", RECORDING_EVENTS),
+    ):
+        unknown = set(attributes.get(key, "").split()) - allowed_events
+        if unknown:
+            raise invalid(f"<Conference {key}> has unknown events {sorted(unknown)}")
+    if "maxParticipants" in attributes:
+        text = attributes["maxParticipants"]
+        if not text.isdigit() or not 2 <= int(text) <= 250:
+            raise invalid("<Conference maxParticipants> must be 2 to 250")
+    return JoinConference(name, attributes)
