@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as _dt
 
 from .core.backend import Backend
-from .core.calls import Dial
+from .core.calls import Change, Dial
 from .core.conferences import VIA_API
+from .core.errors import TwilioError
 from .core.models import Conference, Participant, Recording
 from .core.schedule import Scheduled
 
@@ -111,6 +112,13 @@ class ConferenceHandle(_Handle):
         """
         with self._backend.events.batch():
             return self._backend.end_conference(self._record, reason, call_sid, at=at)
+
+    def announce(self, url: str, method: str = "POST") -> None:
+        """Play ``url`` into the conference, as the API's ``AnnounceUrl`` does."""
+        if method.upper() not in ("GET", "POST"):
+            raise ValueError(f"method must be GET or POST, got {method!r}")
+        with self._backend.events.batch():
+            self._backend.announce(self._r, url, method.upper())
 
     def add_participant(
         self,
@@ -226,6 +234,49 @@ class ParticipantHandle(_Handle):
     @property
     def date_updated(self) -> _dt.datetime:
         return self._r.date_updated
+
+    def update(
+        self,
+        *,
+        muted: bool | None = None,
+        hold: bool | None = None,
+        coaching: bool | None = None,
+        call_sid_to_coach: str | None = None,
+        end_conference_on_exit: bool | None = None,
+        beep_on_exit: bool | None = None,
+        wait_url: str | None = None,
+        announce_url: str | None = None,
+        announce_method: str = "POST",
+    ) -> None:
+        """Change the participant as the API's update does, with the same rules
+        (16028 for a coach target not present) and the same events
+        (``participant-mute``/``-unmute``, ``-hold``/``-unhold``, ``-modify``,
+        an announcement)."""
+        options: dict[str, str] = {}
+        if beep_on_exit is not None:
+            options["BeepOnExit"] = "true" if beep_on_exit else "false"
+        if wait_url is not None:
+            options["WaitUrl"] = wait_url
+        if announce_method.upper() not in ("GET", "POST"):
+            raise ValueError(f"announce_method must be GET or POST, got {announce_method!r}")
+        change = Change(
+            muted=muted,
+            hold=hold,
+            coaching=coaching,
+            call_sid_to_coach=call_sid_to_coach,
+            end_conference_on_exit=end_conference_on_exit,
+            announce_url=announce_url,
+            announce_method=announce_method.upper(),
+            options=options,
+        )
+        backend = self._backend
+        record = self._r
+        if not record.live:
+            raise TwilioError(404, 20404, f"Participant {record.call_sid} is no longer live")
+        backend.calls.check_change(record, change)
+        now, _ = backend.moment(None, record.date_updated)
+        with backend.events.batch():
+            backend.calls.change(record, change, now)
 
     def leave(self, *, at: _dt.datetime | None = None) -> Scheduled | None:
         """The participant hangs up: now, back-dated, or at a future ``at``."""
