@@ -37,19 +37,17 @@ _ENUMS = {
     "RecordingTrack": ("inbound", "outbound", "both"),
     "MachineDetection": ("Enable", "DetectMessageEnd"),
 }
-_URLS = (
+_CREATE_URLS = (
     "StatusCallback", "WaitUrl", "ConferenceStatusCallback", "RecordingStatusCallback",
     "ConferenceRecordingStatusCallback", "AmdStatusCallback", "ClientNotificationUrl",
-    "HoldUrl", "AnnounceUrl",
 )  # fmt: skip
-_METHODS = (
+_CREATE_METHODS = (
     "StatusCallbackMethod", "WaitMethod", "ConferenceStatusCallbackMethod",
     "RecordingStatusCallbackMethod", "ConferenceRecordingStatusCallbackMethod",
-    "AmdStatusCallbackMethod", "HoldMethod", "AnnounceMethod",
+    "AmdStatusCallbackMethod",
 )  # fmt: skip
-_BOOLEANS = (
-    "Record", "Muted", "StartConferenceOnEnter", "EndConferenceOnExit", "EarlyMedia",
-    "Coaching", "Hold", "BeepOnExit",
+_CREATE_BOOLEANS = (
+    "Record", "StartConferenceOnEnter", "EndConferenceOnExit", "EarlyMedia", "Coaching",
 )  # fmt: skip
 _INTEGERS = {
     "Timeout": (5, 600),
@@ -60,34 +58,47 @@ _INTEGERS = {
     "MachineDetectionSpeechEndThreshold": (500, 5000),
     "MachineDetectionSilenceTimeout": (2000, 10000),
 }
+_UPDATE_URLS = ("HoldUrl", "AnnounceUrl", "WaitUrl")
+_UPDATE_METHODS = ("HoldMethod", "AnnounceMethod", "WaitMethod")
+_UPDATE_BOOLEANS = ("Hold", "BeepOnExit", "EndConferenceOnExit", "Coaching")
 
 
-def _check_common(form: Params) -> None:
-    """Validate every typed parameter that is present (unknown ones are ignored)."""
-    for name, allowed in _ENUMS.items():
+def _check(
+    form: Params,
+    *,
+    urls: tuple[str, ...],
+    methods: tuple[str, ...],
+    booleans: tuple[str, ...],
+    enums: dict[str, tuple[str, ...]] | None = None,
+    integers: dict[str, tuple[int, int | None]] | None = None,
+) -> None:
+    """Validate the typed parameters of one operation that are present.
+
+    Parameters the operation does not have are ignored, whatever their value.
+    """
+    for name, allowed in (enums or {}).items():
         value = form.get(name)
         if value is not None:
             enum(name, value, allowed)
-    for name in _URLS:
+    for name in urls:
         value = form.get(name)
         if value:
             url(name, value)
-    for name in _METHODS:
+    for name in methods:
         value = form.get(name)
         if value is not None:
             http_method(name, value)
-    for name in _BOOLEANS:
+    for name in booleans:
         value = form.get(name)
-        if value is not None and name != "Muted":
+        if value is not None:
             boolean(name, value)
-    for name, (low, high) in _INTEGERS.items():
+    for name, (low, high) in (integers or {}).items():
         value = form.get(name)
         if value is not None:
             integer(name, value, low, high)
-    for name, prefix in (("CallSidToCoach", "CA"), ("Byoc", "BY")):
-        value = form.get(name)
-        if value is not None:
-            sid(name, value, prefix)
+    value = form.get("CallSidToCoach")
+    if value is not None:
+        sid("CallSidToCoach", value, "CA")
 
 
 def _flag(form: Params, name: str, default: bool) -> bool:
@@ -106,7 +117,17 @@ def parse_dial(form: Params) -> tuple[Dial, str | None]:
         raise invalid("'From' phone number is required", 21213)
     if not form.get("To"):
         raise invalid("No 'To' number is specified", 21201)
-    _check_common(form)
+    _check(
+        form,
+        urls=_CREATE_URLS,
+        methods=_CREATE_METHODS,
+        booleans=_CREATE_BOOLEANS,
+        enums=_ENUMS,
+        integers=_INTEGERS,
+    )
+    byoc = form.get("Byoc")
+    if byoc is not None:
+        sid("Byoc", byoc, "BY")
     caller_name = form.get("CallerDisplayName")
     if caller_name is not None and not 2 <= len(caller_name) <= 255:
         raise invalid("Invalid CallerDisplayName: it must be 2 to 255 characters")
@@ -151,6 +172,7 @@ def parse_dial(form: Params) -> tuple[Dial, str | None]:
         end_conference_on_exit=_flag(form, "EndConferenceOnExit", False),
         settings=settings,
         options=options,
+        region=form.get("Region"),
     )
     return dial, form.get("Region")
 
@@ -252,12 +274,16 @@ def update_participant(
 ) -> ApiResponse:
     participant = _participant(backend, request, account_sid, conference, call)
     form = Params(request.form)
-    _check_common(form)
+    _check(form, urls=_UPDATE_URLS, methods=_UPDATE_METHODS, booleans=_UPDATE_BOOLEANS)
+    coach = form.get("CallSidToCoach")
     change = Change(
         muted=_flag(form, "Muted", participant.muted) if "Muted" in form else None,
         hold=_flag(form, "Hold", participant.hold) if "Hold" in form else None,
-        coaching=_flag(form, "Coaching", participant.coaching) if "Coaching" in form else None,
-        call_sid_to_coach=form.get("CallSidToCoach"),
+        # "If not present, defaults to `false` unless `call_sid_to_coach` is defined."
+        coaching=(
+            _flag(form, "Coaching", False) if "Coaching" in form else (True if coach else None)
+        ),
+        call_sid_to_coach=coach,
         end_conference_on_exit=(
             _flag(form, "EndConferenceOnExit", False) if "EndConferenceOnExit" in form else None
         ),

@@ -45,6 +45,7 @@ class Dial:
     end_conference_on_exit: bool = False
     settings: ConferenceSettings = field(default_factory=ConferenceSettings)
     options: dict[str, str] = field(default_factory=dict)
+    region: str | None = None
 
 
 @dataclass(slots=True)
@@ -110,6 +111,12 @@ class Calls:
         backend = self._backend
         if conference.settings is None:
             conference.settings = dial.settings
+        if dial.region is not None and not conference.settings.region_chosen:
+            # "Twilio sets the region parameter from the first participant that
+            # specifies the parameter and will ignore the parameter from
+            # subsequent participants." (TwiML <Conference> docs)
+            conference.settings.region_chosen = True
+            conference.region = dial.region
         if conference.participants is None:
             conference.participants = ParticipantStore()
         participant = Participant(
@@ -153,9 +160,10 @@ class Calls:
                 participant_call_status=outcome,
                 reason_participant_left="participant_add_failed",
             )
-            if conference.active and not conference.participants:
-                # Nobody ever connected: the conference ends with its only call.
-                # (Twilio's exact answer here is not documented.)
+            if conference.status == "init" and not conference.participants:
+                # Nobody is left in a conference that never started: it ends with
+                # that call. (Twilio does not document this case; a conference a
+                # test set up in progress is left alone.)
                 backend.finish(conference, "last-participant-left", participant, at)
             return
         participant.status = "connected"
@@ -214,13 +222,12 @@ class Calls:
 
     # -- changing -----------------------------------------------------------
     def check_change(self, participant: Participant, change: Change) -> None:
-        coaching = participant.coaching if change.coaching is None else change.coaching
+        """16028 unless a coach's target (new or kept) is present in the conference."""
         target = change.call_sid_to_coach or participant.call_sid_to_coach
         if change.coaching is True and target is None:
             raise TwilioError(400, 16028, "Coaching requires CallSidToCoach")
-        if (coaching and change.call_sid_to_coach is not None) or change.coaching is True:
-            conference = self._backend.conference_of(participant)
-            store = conference.participants
+        if change.call_sid_to_coach is not None or change.coaching is True:
+            store = self._backend.conference_of(participant).participants
             if target is None or store is None or not store.has_call(target):
                 raise TwilioError(
                     400, 16028, "Participant to be whispered is not present in the conference"

@@ -69,6 +69,7 @@ class ConferenceSettings:
     recording_status_callback: str | None = None
     recording_status_callback_method: str = "POST"
     recording_status_callback_events: tuple[str, ...] = ("completed",)
+    region_chosen: bool = False  # by a participant's Region (the first one that has one)
 
 
 @dataclass(slots=True, eq=False)

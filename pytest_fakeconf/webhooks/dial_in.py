@@ -103,6 +103,7 @@ def _join(
         end_conference_on_exit=a.get("endConferenceOnExit") == "true",
         settings=settings,
         options={k: v for k, v in a.items() if k in ("beep", "waitUrl", "waitMethod")},
+        region=a.get("region"),
     )
     store = backend.conferences(account_sid)
     conference = store.active_named(noun.name)
