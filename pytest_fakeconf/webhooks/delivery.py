@@ -21,6 +21,7 @@ from .signature import signature
 
 USER_AGENT = "TwilioProxy/1.1"
 FORM = "application/x-www-form-urlencoded"
+QUERY_SAFE = ":@,/;!$'()*"  # RFC 3986 allows these in a query component
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,11 @@ class Router:
         method = method.upper()
         if method == "GET":
             if pairs:
-                url = url + ("&" if urlsplit(url).query else "?") + urlencode(pairs)
+                # Characters a query may hold literally stay literal, so the URL
+                # a framework rebuilds (Werkzeug's request.url decodes them) is
+                # the URL that was signed.
+                query = urlencode(pairs, safe=QUERY_SAFE)
+                url = url + ("&" if urlsplit(url).query else "?") + query
             body = b""
             sign_pairs: tuple[tuple[str, str], ...] = ()
         else:

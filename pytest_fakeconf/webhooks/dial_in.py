@@ -105,8 +105,15 @@ def _join(
         options={k: v for k, v in a.items() if k in ("beep", "waitUrl", "waitMethod")},
         region=a.get("region"),
     )
-    store = backend.conferences(account_sid)
-    conference = store.active_named(noun.name)
+    conference = backend.conferences(account_sid).active_named(noun.name)
+    coached = dial.call_sid_to_coach
+    if coached is not None:
+        present = conference.participants if conference is not None else None
+        if present is None or not present.has_call(coached):
+            # The TwiML `coach` attribute fails with 13240 (its REST twin is 16028).
+            raise TwilioError(
+                400, 13240, f"Conference: the call to coach ({coached}) is not in the conference"
+            )
     with backend.events.batch():
         backend.calls.check_join(conference, dial)
         if conference is None:
