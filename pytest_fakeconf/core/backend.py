@@ -66,8 +66,8 @@ class Backend:
                     self.events.emit(
                         Event(
                             "schedule-skipped",
-                            "",
-                            "",
+                            entry.account_sid,
+                            entry.conference_sid,
                             entry.when,
                             MappingProxyType({"what": entry.what, "why": str(error)}),
                         )
@@ -87,12 +87,10 @@ class Backend:
         if at is None:
             return max((now, *floors)), False
         when = as_utc(at, "at")
-        if when > now:
-            return when, True
         latest = max(floors, default=when)
         if when < latest:
             raise ValueError(f"at ({when}) is before the last change ({latest})")
-        return when, False
+        return when, when > now
 
     # -- accounts -------------------------------------------------------
     def add_account(self, sid: str | None = None, auth_token: str | None = None) -> Account:
@@ -202,6 +200,12 @@ class Backend:
         """
         check_end(reason, call_sid)
         when, later = self.moment(at, conference.date_updated)
+        if not conference.active:
+            raise TwilioError(
+                400,
+                16001,
+                f"Conference {conference.sid} is not currently active; it is already completed",
+            )
         if reason != VIA_API and call_sid is None:
             call_sid = self.sids.sid("CA")
         if later:
@@ -209,6 +213,7 @@ class Backend:
                 when,
                 f"end {conference.sid} ({reason})",
                 lambda moment: self._end(conference, reason, call_sid, moment),
+                conference,
             )
         self._end(conference, reason, call_sid, when)
         return None
@@ -276,12 +281,17 @@ class Backend:
     ) -> Scheduled | None:
         """A participant hangs up or is kicked, now, back-dated or later."""
         when, later = self.moment(at, participant.date_updated)
+        if not participant.live:
+            raise TwilioError(
+                404, 20404, f"Participant {participant.call_sid} is no longer in the conference"
+            )
         what = "kick" if kicked else "leave"
         if later:
             return self.scheduler.at(
                 when,
                 f"{what} {participant.call_sid}",
                 lambda moment: self.calls.leave(participant, kicked=kicked, at=moment),
+                self.conference_of(participant),
             )
         self.calls.leave(participant, kicked=kicked, at=when)
         return None

@@ -15,6 +15,8 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .models import Conference
+
 Action = Callable[[_dt.datetime], None]
 
 
@@ -24,6 +26,8 @@ class _Entry:
     seq: int
     what: str = field(compare=False)
     action: Action = field(compare=False)
+    account_sid: str = field(default="", compare=False)
+    conference_sid: str = field(default="", compare=False)
     cancelled: bool = field(default=False, compare=False)
 
 
@@ -59,8 +63,12 @@ class Scheduler:
     def __len__(self) -> int:
         return sum(1 for e in self._heap if not e.cancelled)
 
-    def at(self, when: _dt.datetime, what: str, action: Action) -> Scheduled:
+    def at(
+        self, when: _dt.datetime, what: str, action: Action, conference: Conference | None = None
+    ) -> Scheduled:
         entry = _Entry(when, next(self._seq), what, action)
+        if conference is not None:
+            entry.account_sid, entry.conference_sid = conference.account_sid, conference.sid
         heapq.heappush(self._heap, entry)
         return Scheduled(entry)
 
