@@ -8,9 +8,12 @@ the application's calls while it is started.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import inspect
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
+from typing import Any, TypeVar, cast
 
 import responses
 
@@ -26,10 +29,13 @@ from .core.sids import SidSource
 from .handles import ConferenceHandle, ParticipantHandle
 from .history import generate_history
 from .journal import RecordedRequest
+from .transports.aiohttp_mock import AiohttpTransport
 from .transports.responses_mock import ResponsesTransport
 from .webhooks.callbacks import StatusCallbacks
 from .webhooks.delivery import Router, WebhookDelivery, WsgiApp, http_receiver, wsgi_receiver
 from .webhooks.dial_in import dial_in
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class FakeTwilio:
@@ -53,6 +59,7 @@ class FakeTwilio:
         self._journal: list[RecordedRequest] = []
         self.crashes: list[str] = []
         self._transport = ResponsesTransport(self.answer)
+        self._async_transport = AiohttpTransport(self.answer)
         self._router = Router(lambda: self._account.auth_token)
         self._callbacks = StatusCallbacks(self._backend, self._router)
 
@@ -251,11 +258,14 @@ class FakeTwilio:
         return self._transport.mock
 
     def start(self) -> FakeTwilio:
-        """Intercept every ``requests`` call to a Twilio host until :meth:`stop`."""
+        """Intercept every ``requests`` call to a Twilio host until :meth:`stop`,
+        and every aiohttp call too when ``aioresponses`` is installed."""
         self._transport.start()
+        self._async_transport.start()
         return self
 
     def stop(self) -> None:
+        self._async_transport.stop()
         self._transport.stop()
 
     @property
@@ -272,6 +282,24 @@ class FakeTwilio:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def __call__(self, func: F) -> F:
+        """Use the fake as a decorator: started for the call of ``func`` (sync or async)."""
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return await func(*args, **kwargs)
+
+            return cast(F, run_async)
+
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return func(*args, **kwargs)
+
+        return cast(F, run)
 
     def __repr__(self) -> str:
         return f"<FakeTwilio {self.account_sid} seed={self.seed!r}>"
