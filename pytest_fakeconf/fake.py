@@ -21,7 +21,7 @@ from .api import Api, ApiRequest, ApiResponse
 from .core.accounts import ApiKey
 from .core.backend import Backend
 from .core.calls import CALL_OUTCOMES
-from .core.clock import UTC
+from .core.clock import UTC, Clock
 from .core.errors import NotFoundError, TwilioError
 from .core.events import Event
 from .core.schedule import Scheduled
@@ -53,15 +53,29 @@ class FakeTwilio:
         auth_token: str | None = None,
     ) -> None:
         self.seed = seed
-        self._backend = Backend(SidSource(seed))
-        self._account = self._backend.add_account(account_sid, auth_token)
-        self._api = Api(self._backend)
-        self._journal: list[RecordedRequest] = []
         self.crashes: list[str] = []
         self._transport = ResponsesTransport(self.answer)
         self._async_transport = AiohttpTransport(self.answer)
+        self._build(account_sid, auth_token)
+
+    def _build(self, account_sid: str | None, auth_token: str | None) -> None:
+        self._backend = Backend(SidSource(self.seed))
+        self._account = self._backend.add_account(account_sid, auth_token)
+        self._api = Api(self._backend)
+        self._journal: list[RecordedRequest] = []
         self._router = Router(lambda: self._account.auth_token)
         self._callbacks = StatusCallbacks(self._backend, self._router)
+
+    def reset(self) -> None:
+        """Forget everything (conferences, journals, routes, schedules, call
+        outcomes, API keys); keep the seed and the account's credentials."""
+        self._build(self.account_sid, self.auth_token)
+
+    @property
+    def clock(self) -> Clock:
+        """The fake's clock; tests normally steer it with freezegun or
+        time-machine, server mode with ``freeze``/``advance``/``release``."""
+        return self._backend.clock
 
     # -- identity ---------------------------------------------------------
     @property

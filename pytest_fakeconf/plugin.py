@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .fake import FakeTwilio
+
+if TYPE_CHECKING:
+    from .server import FakeconfServer
 
 MARKER_OPTIONS = ("seed", "account_sid", "auth_token")
 
@@ -49,5 +52,26 @@ def fakeconf(request: pytest.FixtureRequest) -> Iterator[FakeTwilio]:
         pytest.fail(
             "pytest-fakeconf hit an internal error answering a request (a bug in the fake):\n"
             + "\n".join(fake.crashes),
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def fakeconf_server(request: pytest.FixtureRequest) -> Iterator[FakeconfServer]:
+    """The fake behind a real HTTP server on 127.0.0.1 and a free port.
+
+    For clients that need a socket (other languages, subprocesses, browsers):
+    ``fakeconf_server.base_url``, ``fakeconf_server.fake`` (the same scripting
+    API as ``fakeconf``). Needs the ``server`` extra (waitress).
+    """
+    from .server import FakeconfServer
+
+    server = FakeconfServer(FakeTwilio(**fake_options(request.node)), port=0)
+    with server:
+        yield server
+    if server.fake.crashes:
+        pytest.fail(
+            "pytest-fakeconf hit an internal error answering a request (a bug in the fake):\n"
+            + "\n".join(server.fake.crashes),
             pytrace=False,
         )

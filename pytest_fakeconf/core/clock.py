@@ -17,12 +17,43 @@ UTC = _dt.timezone.utc
 
 
 class Clock:
-    """Reads the current UTC time from ``time.time``."""
+    """Reads the current UTC time from ``time.time``.
 
-    __slots__ = ()
+    Server mode has no freezegun: its control API moves this clock instead,
+    by freezing it at a moment or shifting it by an offset.
+    """
+
+    __slots__ = ("_frozen", "_offset")
+
+    def __init__(self) -> None:
+        self._frozen: _dt.datetime | None = None
+        self._offset = _dt.timedelta(0)
 
     def now(self) -> _dt.datetime:
-        return _dt.datetime.fromtimestamp(int(time.time()), UTC)
+        if self._frozen is not None:
+            return self._frozen
+        real = _dt.datetime.fromtimestamp(int(time.time()), UTC)
+        return real + self._offset if self._offset else real
+
+    def freeze(self, moment: _dt.datetime) -> None:
+        """Stop the clock at ``moment`` (timezone-aware)."""
+        self._frozen = as_utc(moment, "moment")
+
+    def advance(self, delta: _dt.timedelta) -> None:
+        """Move the clock forward (a frozen clock stays frozen, later)."""
+        if delta < _dt.timedelta(0):
+            raise ValueError("the clock only moves forward")
+        if self._frozen is not None:
+            self._frozen = (self._frozen + delta).replace(microsecond=0)
+        else:
+            self._offset += delta
+
+    def release(self) -> None:
+        """Back to real time (plus any offset advanced so far, so time never goes back)."""
+        if self._frozen is not None:
+            real = _dt.datetime.fromtimestamp(int(time.time()), UTC)
+            self._offset = max(_dt.timedelta(0), self._frozen - real)
+            self._frozen = None
 
 
 def as_utc(value: _dt.datetime, name: str) -> _dt.datetime:

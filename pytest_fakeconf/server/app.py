@@ -1,0 +1,73 @@
+"""The WSGI door: Twilio's API, the control endpoints, and the live page.
+
+One lock serialises every request: the fake is a single in-memory store, and
+a request is answered in microseconds, so concurrent clients wait briefly
+instead of racing each other.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import quote
+
+from ..fake import FakeTwilio
+from . import control, page
+
+CONTROL_PREFIX = "/_fakeconf/"
+StartResponse = Callable[..., Any]
+
+
+class ServerApp:
+    def __init__(self, fake: FakeTwilio) -> None:
+        self.fake = fake
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        path = environ.get("PATH_INFO") or "/"
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        headers = {
+            key[5:].replace("_", "-").title(): str(value)
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        with self.lock:
+            if path == "/" and method == "GET":
+                status, reply_headers, content = page.render()
+            elif path.startswith(CONTROL_PREFIX):
+                status, reply_headers, content = control.handle(
+                    self.fake, method, path[len(CONTROL_PREFIX) :], headers, body
+                )
+            else:
+                answer = self.fake.answer(method, _url(environ), headers, body)
+                status, reply_headers, content = answer.status, dict(answer.headers), answer.body
+        start_response(f"{status} {_REASONS.get(status, 'Status')}", list(reply_headers.items()))
+        return [content]
+
+
+def _url(environ: dict[str, Any]) -> str:
+    """The URL as the client sent it (percent-encoding kept: labels may hold spaces)."""
+    raw = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    if not raw:
+        raw = quote(environ.get("PATH_INFO") or "/", encoding="latin-1")
+        if environ.get("QUERY_STRING"):
+            raw += "?" + environ["QUERY_STRING"]
+    host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{raw}"
+
+
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+}
