@@ -9,6 +9,7 @@ over HTTP, or after ``freezegun``'s ``tick`` passes a scheduled end,
 from __future__ import annotations
 
 import datetime as _dt
+from typing import Generic, TypeVar
 
 from .core.backend import Backend
 from .core.calls import Change, Dial
@@ -17,27 +18,39 @@ from .core.errors import TwilioError
 from .core.models import Conference, Participant, Recording
 from .core.schedule import Scheduled
 
+R = TypeVar("R", bound=Conference | Participant | Recording)
 
-class _Handle:
-    __slots__ = ("_backend",)
 
-    def __init__(self, backend: Backend) -> None:
+class _Handle(Generic[R]):
+    """A live view of one record: reads go through :attr:`_r`, which first
+    applies whatever scheduled action the clock has made due."""
+
+    __slots__ = ("_backend", "_record")
+    _record: R
+
+    def __init__(self, backend: Backend, record: R) -> None:
         self._backend = backend
-
-
-class ConferenceHandle(_Handle):
-    """A conference as the test sees it; attributes mirror Twilio's fields."""
-
-    __slots__ = ("_record",)
-
-    def __init__(self, backend: Backend, record: Conference) -> None:
-        super().__init__(backend)
         self._record = record
 
     @property
-    def _r(self) -> Conference:
+    def _r(self) -> R:
         self._backend.catch_up()
         return self._record
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _Handle)
+        return self._record is other._record
+
+    def __hash__(self) -> int:
+        return id(self._record)
+
+
+class ConferenceHandle(_Handle[Conference]):
+    """A conference as the test sees it; attributes mirror Twilio's fields."""
+
+    __slots__ = ()
 
     @property
     def sid(self) -> str:
@@ -159,32 +172,15 @@ class ConferenceHandle(_Handle):
             backend.calls.settle(participant, now)
         return ParticipantHandle(backend, participant)
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ConferenceHandle):
-            return NotImplemented
-        return self._record is other._record
-
-    def __hash__(self) -> int:
-        return hash(self._record.sid)
-
     def __repr__(self) -> str:
         r = self._record
         return f"<Conference {r.sid} {r.friendly_name!r} {r.status}>"
 
 
-class ParticipantHandle(_Handle):
+class ParticipantHandle(_Handle[Participant]):
     """A participant (a call in a conference); live until it leaves or is kicked."""
 
-    __slots__ = ("_record",)
-
-    def __init__(self, backend: Backend, record: Participant) -> None:
-        super().__init__(backend)
-        self._record = record
-
-    @property
-    def _r(self) -> Participant:
-        self._backend.catch_up()
-        return self._record
+    __slots__ = ()
 
     @property
     def call_sid(self) -> str:
@@ -288,32 +284,15 @@ class ParticipantHandle(_Handle):
         with self._backend.events.batch():
             return self._backend.leave(self._record, kicked=True, at=at)
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ParticipantHandle):
-            return NotImplemented
-        return self._record is other._record
-
-    def __hash__(self) -> int:
-        return hash(self._record.call_sid)
-
     def __repr__(self) -> str:
         r = self._record
         return f"<Participant {r.call_sid} label={r.label!r} {r.status}>"
 
 
-class RecordingHandle(_Handle):
+class RecordingHandle(_Handle[Recording]):
     """A conference recording."""
 
-    __slots__ = ("_record",)
-
-    def __init__(self, backend: Backend, record: Recording) -> None:
-        super().__init__(backend)
-        self._record = record
-
-    @property
-    def _r(self) -> Recording:
-        self._backend.catch_up()
-        return self._record
+    __slots__ = ()
 
     @property
     def sid(self) -> str:
@@ -339,14 +318,6 @@ class RecordingHandle(_Handle):
     @property
     def price(self) -> str | None:
         return self._r.price
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RecordingHandle):
-            return NotImplemented
-        return self._record is other._record
-
-    def __hash__(self) -> int:
-        return hash(self._record.sid)
 
     def __repr__(self) -> str:
         return f"<Recording {self._record.sid} {self._record.status}>"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+from ..core.collection import Collection
 from ..core.errors import invalid
 from ..core.index import Page, Window
 from ..core.models import SortKey
@@ -67,6 +68,19 @@ def window(
     if request.direction == "PA":
         return Window(request.size, lo_ts, hi_ts, after=key)
     return Window(request.size, lo_ts, hi_ts, before=key)
+
+
+def collection_page(
+    store: Collection[T] | None,
+    request: PageRequest,
+    lo_ts: int | None = None,
+    hi_ts: int | None = None,
+    accept: Callable[[T], bool] | None = None,
+) -> Page[T]:
+    """A page of a sub-resource collection (None: the conference never had one)."""
+    anchor = (lambda _sid: None) if store is None else store.key_for_token
+    page_window = window(request, anchor, lo_ts, hi_ts)
+    return Page([], False) if store is None else store.page(page_window, accept)
 
 
 def envelope(

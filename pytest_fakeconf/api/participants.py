@@ -8,7 +8,6 @@ from ..core.backend import Backend
 from ..core.calls import Change, Dial
 from ..core.conferences import check_friendly_name
 from ..core.errors import NotFoundError, TwilioError, invalid
-from ..core.index import Page
 from ..core.models import MAX_PARTICIPANTS, REGIONS, Conference, ConferenceSettings, Participant
 from ..core.sids import is_sid
 from . import paging
@@ -228,17 +227,13 @@ def list_participants(
         if (value := params.get(name)) is not None
     }
     page_request = paging.page_request(params, "CP")
-    store = found.participants
-
-    def anchor_key(sid: str) -> tuple[int, int] | None:
-        return None if store is None else store.key_for_token(sid)
-
-    window = paging.window(page_request, anchor_key)
 
     def accept(p: Participant) -> bool:
         return all(getattr(p, name.lower()) == value for name, value in wanted.items())
 
-    page = Page([], False) if store is None else store.page(window, accept if wanted else None)
+    page = paging.collection_page(
+        found.participants, page_request, accept=accept if wanted else None
+    )
     body = paging.envelope(
         "participants",
         f"{conference_path(account_sid, found.sid)}/Participants.json",

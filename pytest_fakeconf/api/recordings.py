@@ -6,7 +6,6 @@ from urllib.parse import unquote
 
 from ..core.backend import Backend
 from ..core.errors import NotFoundError, invalid
-from ..core.index import Page
 from ..core.models import RECORDING_STATUSES, Recording
 from ..core.recordings import CURRENT, PAUSE_BEHAVIORS
 from ..core.sids import is_sid
@@ -26,13 +25,7 @@ def list_recordings(
     params = Params(request.query)
     lo, hi = date_range(params, "DateCreated")
     page_request = paging.page_request(params, "RE")
-    store = found.recordings
-
-    def anchor_key(sid: str) -> tuple[int, int] | None:
-        return None if store is None else store.key_for_token(sid)
-
-    window = paging.window(page_request, anchor_key, lo, hi)
-    page = Page([], False) if store is None else store.page(window)
+    page = paging.collection_page(found.recordings, page_request, lo, hi)
     body = paging.envelope(
         "recordings",
         f"{conference_path(account_sid, found.sid)}/Recordings.json",
