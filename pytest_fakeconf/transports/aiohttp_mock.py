@@ -6,6 +6,7 @@ hosts pass through untouched.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -13,12 +14,22 @@ from urllib.parse import urlencode
 from .responses_mock import METHODS, TWILIO_URL, Answer
 
 
-def available() -> bool:
+@functools.cache
+def _aioresponses() -> Any:
+    """The aioresponses module, or None when the ``async`` extra is not installed.
+
+    Imported once: fixture setup runs for every test, and even a cached
+    import statement costs a module-lock round trip.
+    """
     try:
-        import aioresponses  # noqa: F401
+        import aioresponses
     except ImportError:
-        return False
-    return True
+        return None
+    return aioresponses
+
+
+def available() -> bool:
+    return _aioresponses() is not None
 
 
 class AiohttpTransport:
@@ -29,9 +40,7 @@ class AiohttpTransport:
     def start(self) -> None:
         if self.mock is not None or not available():
             return
-        from aioresponses import aioresponses
-
-        mock = aioresponses(passthrough_unmatched=True)
+        mock = _fast_aioresponses()
         mock.start()
         for method in METHODS:
             mock.add(TWILIO_URL, method=method, callback=self._callback_for(method), repeat=True)
@@ -43,9 +52,9 @@ class AiohttpTransport:
             self.mock = None
 
     def _callback_for(self, method: str) -> Any:
-        from aioresponses import CallbackResult
+        callback_result = _aioresponses().CallbackResult
 
-        def callback(url: Any, **kwargs: Any) -> CallbackResult:
+        def callback(url: Any, **kwargs: Any) -> Any:
             headers: dict[str, str] = {
                 str(k): str(v) for k, v in (kwargs.get("headers") or {}).items()
             }
@@ -55,7 +64,7 @@ class AiohttpTransport:
             answer = self._answer(method, str(url), headers, _body(kwargs.get("data")))
             response_headers = dict(answer.headers)
             content_type = response_headers.pop("Content-Type", "application/json")
-            return CallbackResult(
+            return callback_result(
                 method=method,
                 status=answer.status,
                 body=answer.body,
@@ -65,6 +74,26 @@ class AiohttpTransport:
             )
 
         return callback
+
+
+def _fast_aioresponses() -> Any:
+    """aioresponses, patched in without ``autospec``.
+
+    Its own patch builds an autospec of ``ClientSession._request`` on every
+    start, about 3 ms: forty times the rest of the fixture's setup. A plain
+    function patched onto the class does the same job.
+    """
+    from unittest.mock import patch
+
+    mock = _aioresponses().aioresponses(passthrough_unmatched=True)
+
+    async def _request(session: Any, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
+        return await mock._request_mock(session, method, url, *args, **kwargs)
+
+    from aiohttp.client import ClientSession
+
+    mock.patcher = patch.object(ClientSession, "_request", new=_request)
+    return mock
 
 
 class _SentWriter:
