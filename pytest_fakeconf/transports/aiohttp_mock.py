@@ -6,6 +6,7 @@ hosts pass through untouched.
 
 from __future__ import annotations
 
+import base64
 import functools
 from collections.abc import Mapping
 from typing import Any
@@ -60,7 +61,8 @@ class AiohttpTransport:
             }
             auth = kwargs.get("auth")
             if auth is not None:  # aiohttp.BasicAuth: aiohttp would add the header later
-                headers["Authorization"] = auth.encode()
+                credentials = f"{auth.login}:{auth.password}".encode(auth.encoding)
+                headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
             answer = self._answer(method, str(url), headers, _body(kwargs.get("data")))
             response_headers = dict(answer.headers)
             content_type = response_headers.pop("Content-Type", "application/json")
