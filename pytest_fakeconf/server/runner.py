@@ -32,6 +32,7 @@ class FakeconfServer:
         self._host, self._port, self._threads = host, port, threads
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def base_url(self) -> str:
@@ -51,23 +52,32 @@ class FakeconfServer:
                 "server mode needs waitress: pip install 'pytest-fakeconf[server]'"
             ) from error
         self._server = create_server(
-            self.app,
-            host=self._host,
-            port=self._port,
-            threads=self._threads,
-            ident="fakeconf",
-            asyncore_loop_timeout=0.1,  # how soon stop() is noticed
+            self.app, host=self._host, port=self._port, threads=self._threads, ident="fakeconf"
         )
 
     def serve_forever(self) -> None:
-        """Serve in this thread until :meth:`stop` (e.g. from a signal handler)."""
-        if self._server is None:
+        """Serve in this thread until :meth:`stop` (from another thread or a signal handler).
+
+        The loop runs one poll at a time so a stop is noticed at once: :meth:`stop`
+        wakes the poll through waitress's trigger.
+        """
+        if self._server is None and not self._stopping.is_set():
             self.create()
-        with contextlib.suppress(OSError):  # the socket closed under run() during stop()
-            self._server.run()
+        server = self._server
+        try:
+            while server is not None and not self._stopping.is_set():
+                server.asyncore.loop(
+                    timeout=1, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1
+                )
+        finally:
+            if server is not None:
+                server.task_dispatcher.shutdown()
+                server.asyncore.close_all(server._map)
+            self._server = None
 
     def start(self) -> FakeconfServer:
-        """Serve in a background thread."""
+        """Serve in a background thread (again after a :meth:`stop`, on a new socket)."""
+        self._stopping.clear()
         if self._server is None:
             self.create()
         self._thread = threading.Thread(target=self.serve_forever, name="fakeconf", daemon=True)
@@ -75,18 +85,14 @@ class FakeconfServer:
         return self
 
     def stop(self) -> None:
-        server, self._server = self._server, None
+        """Stop serving; safe to call from a signal handler, and more than once."""
+        self._stopping.set()
+        server = self._server
         if server is not None:
-            server.close()
-            # Open keep-alive connections keep waitress's loop alive: close them.
-            for channel in list(getattr(server, "_map", {}).values()):
-                with contextlib.suppress(OSError):
-                    channel.close()
-            task_dispatcher = getattr(server, "task_dispatcher", None)
-            if task_dispatcher is not None:
-                task_dispatcher.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            with contextlib.suppress(OSError):
+                server.pull_trigger()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
             self._thread = None
 
     def __enter__(self) -> FakeconfServer:
