@@ -53,6 +53,7 @@ class FakeTwilio:
         auth_token: str | None = None,
     ) -> None:
         self.seed = seed
+        self._given_credentials = (account_sid, auth_token)
         self.crashes: list[str] = []
         self._transport = ResponsesTransport(self.answer)
         self._async_transport = AiohttpTransport(self.answer)
@@ -68,8 +69,9 @@ class FakeTwilio:
 
     def reset(self) -> None:
         """Forget everything (conferences, journals, routes, schedules, call
-        outcomes, API keys); keep the seed and the account's credentials."""
-        self._build(self.account_sid, self.auth_token)
+        outcomes, API keys): the fake is as it was constructed, same credentials
+        and, from the same seed, the same SIDs again."""
+        self._build(*self._given_credentials)
 
     @property
     def clock(self) -> Clock:

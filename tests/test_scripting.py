@@ -257,3 +257,14 @@ class TestHistory:
     def test_start_after_end_is_refused(self, fakeconf: FakeTwilio) -> None:
         with pytest.raises(ValueError):
             fakeconf.generate_history(5, start=self.END, end=self.START)
+
+
+def test_reset_returns_the_fake_to_how_it_was_constructed() -> None:
+    fake = FakeTwilio(seed="reset")
+    credentials = (fake.account_sid, fake.auth_token)
+    first = fake.create_conference("Room").sid
+    fake.create_api_key()
+    fake.reset()
+    assert fake.conferences == []
+    assert (fake.account_sid, fake.auth_token) == credentials
+    assert fake.create_conference("Room").sid == first  # the same SIDs again

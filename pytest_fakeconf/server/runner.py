@@ -33,6 +33,7 @@ class FakeconfServer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._serving = threading.Event()
 
     @property
     def base_url(self) -> str:
@@ -64,6 +65,7 @@ class FakeconfServer:
         if self._server is None and not self._stopping.is_set():
             self.create()
         server = self._server
+        self._serving.set()
         try:
             while server is not None and not self._stopping.is_set():
                 server.asyncore.loop(
@@ -74,6 +76,7 @@ class FakeconfServer:
                 server.task_dispatcher.shutdown()
                 server.asyncore.close_all(server._map)
             self._server = None
+            self._serving.clear()
 
     def start(self) -> FakeconfServer:
         """Serve in a background thread (again after a :meth:`stop`, on a new socket)."""
@@ -88,7 +91,12 @@ class FakeconfServer:
         """Stop serving; safe to call from a signal handler, and more than once."""
         self._stopping.set()
         server = self._server
-        if server is not None:
+        if server is not None and not self._serving.is_set():
+            # Bound but never served: nobody else will release the socket.
+            self._server = None
+            server.task_dispatcher.shutdown()
+            server.asyncore.close_all(server._map)
+        elif server is not None:
             with contextlib.suppress(OSError):
                 server.pull_trigger()
         if self._thread is not None and self._thread is not threading.current_thread():
