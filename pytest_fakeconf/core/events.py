@@ -7,6 +7,7 @@ server): they subscribe here instead of hooking into the rules.
 from __future__ import annotations
 
 import datetime as _dt
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ class EventLog:
     def __init__(self) -> None:
         self._events: list[Event] = []
         self._listeners: list[Listener] = []
-        self._pending: list[Event] = []
+        self._pending: deque[Event] = deque()
         self._depth = 0
 
     def emit(self, event: Event) -> None:
@@ -67,7 +68,7 @@ class EventLog:
         self._depth += 1  # events a listener causes are heard after this batch
         try:
             while self._pending:
-                event = self._pending.pop(0)
+                event = self._pending.popleft()
                 for listener in tuple(self._listeners):
                     listener(event)
         finally:
