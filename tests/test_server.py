@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import parse_qsl, urlsplit
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 import requests
@@ -34,7 +33,7 @@ from twilio.rest.api.v2010.account.conference.participant import ParticipantInst
 from pytest_fakeconf import FakeTwilio
 from pytest_fakeconf.server import FakeconfServer
 
-from .webhook_apps import App, make_app
+from .webhook_apps import App, make_app, served_live
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2030, 1, 1, 10, 0, 0, tzinfo=UTC)
@@ -656,24 +655,12 @@ def test_control_call_outcomes(served: Served) -> None:
     assert missing.status_code == 400
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def receiver(served: Served) -> Iterator[tuple[str, App]]:
     """A webhook receiver (validating X-Twilio-Signature) on 127.0.0.1, in a thread."""
     app = make_app("wsgi", served.auth_token)
-    server = make_server("127.0.0.1", 0, app.wsgi, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served_live(app.wsgi) as base:
+        yield base, app
 
 
 def test_control_webhooks_route_callbacks_to_a_live_receiver(

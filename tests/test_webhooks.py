@@ -13,13 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 from freezegun import freeze_time
@@ -29,7 +27,7 @@ from twilio.rest.api.v2010.account.conference.participant import ParticipantInst
 
 from pytest_fakeconf import FakeTwilio, ParticipantHandle, WebhookDelivery
 
-from .webhook_apps import FLAVOURS, App, Received, make_app
+from .webhook_apps import FLAVOURS, App, Received, make_app, served_live
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2024, 5, 1, 9, 0, 0, tzinfo=UTC)
@@ -791,24 +789,12 @@ def test_a_failing_receiver_does_not_stop_the_conference(
 # -- over real HTTP --------------------------------------------------------------
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def live_app(fakeconf: FakeTwilio) -> Iterator[tuple[str, App]]:
     """The bare WSGI app served by wsgiref on 127.0.0.1 (a free port), in a thread."""
-    served = make_app("wsgi", fakeconf.auth_token)
-    server = make_server("127.0.0.1", 0, served.wsgi, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", served
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    app = make_app("wsgi", fakeconf.auth_token)
+    with served_live(app.wsgi) as base:
+        yield base, app
 
 
 def test_callbacks_reach_a_live_server_over_http(

@@ -12,10 +12,13 @@ Two flavours share one :class:`Inbox` (what to answer, what was received):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import flask
 from twilio.request_validator import RequestValidator
@@ -187,3 +190,22 @@ class App:
 def make_app(flavour: str, auth_token: str) -> App:
     inbox = Inbox(auth_token)
     return App(flavour, inbox, FLAVOURS[flavour](inbox))
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def served_live(wsgi: Any) -> Iterator[str]:
+    """Serve ``wsgi`` with wsgiref on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, wsgi, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
