@@ -9,7 +9,15 @@ from types import MappingProxyType
 from .accounts import Account, Accounts
 from .calls import Calls
 from .clock import Clock, as_utc, epoch_seconds
-from .conferences import VIA_API, ConferenceFilter, ConferenceStore, check_end, check_friendly_name
+from .conferences import (
+    VIA_API,
+    ConferenceFilter,
+    ConferenceStore,
+    check_active,
+    check_end,
+    check_friendly_name,
+    ending_call,
+)
 from .errors import TwilioError
 from .events import Event, EventLog
 from .index import Page, Window
@@ -40,6 +48,9 @@ class Backend:
         self.calls = Calls(self)
         self.recorder = Recorder(self)
         self._catching_up = False
+
+    def _call_sid(self) -> str:
+        return self.sids.sid("CA")
 
     def next_seq(self) -> int:
         """The creation sequence that orders records created in the same second."""
@@ -149,9 +160,7 @@ class Backend:
                 f"ended_at ({ended}) is before date_created ({conference.date_created})"
             )
         conference.reason_conference_ended = reason
-        if reason != VIA_API and call_sid is None:
-            call_sid = self.sids.sid("CA")
-        conference.call_sid_ending_conference = call_sid
+        conference.call_sid_ending_conference = ending_call(reason, call_sid, self._call_sid)
         conference.date_updated = ended
         self._stores[account_sid].add(conference)
         return conference
@@ -200,14 +209,8 @@ class Backend:
         """
         check_end(reason, call_sid)
         when, later = self.moment(at, conference.date_updated)
-        if not conference.active:
-            raise TwilioError(
-                400,
-                16001,
-                f"Conference {conference.sid} is not currently active; it is already completed",
-            )
-        if reason != VIA_API and call_sid is None:
-            call_sid = self.sids.sid("CA")
+        check_active(conference)
+        call_sid = ending_call(reason, call_sid, self._call_sid)
         if later:
             return self.scheduler.at(
                 when,
@@ -238,12 +241,7 @@ class Backend:
         """End a conference: remaining participants leave, the recording
         completes, then the conference is ``completed`` and ``conference-end``
         is its last event."""
-        if not conference.active:
-            raise TwilioError(
-                400,
-                16001,
-                f"Conference {conference.sid} is not currently active; it is already completed",
-            )
+        check_active(conference)
         if ending is not None:
             call_sid = ending.call_sid
         at = max(at, conference.date_updated)
@@ -334,8 +332,7 @@ class Backend:
 
     def announce(self, conference: Conference, url: str, method: str) -> None:
         """Play ``url`` into a live conference; it keeps running."""
-        if not conference.active:
-            raise TwilioError(400, 16001, f"Conference {conference.sid} is not currently active")
+        check_active(conference)
         now, _ = self.moment(None, conference.date_updated)
         self._stores[conference.account_sid].touch(conference, now)
         self._emit("conference-announce", conference, now, url=url, method=method)

@@ -14,7 +14,7 @@ Rules enforced here (sources in ``shared/reference/twilio-conference-api.md``):
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from .clock import epoch_seconds
@@ -79,6 +79,23 @@ def check_end(reason: object, call_sid: object) -> None:
         )
     if call_sid is not None and not is_sid(call_sid, "CA"):
         raise ValueError(f"call_sid must be 'CA' + 32 hex digits, got {call_sid!r}")
+
+
+def check_active(conference: Conference) -> None:
+    """16001 (UNVERIFIED code; twilio-node #663 shows a 400) unless ``conference`` is live."""
+    if not conference.active:
+        raise TwilioError(
+            400,
+            16001,
+            f"Conference {conference.sid} is not currently active; it is already completed",
+        )
+
+
+def ending_call(reason: str, call_sid: str | None, draw: Callable[[], str]) -> str | None:
+    """The call SID a conference end names: none via the API, else ``call_sid`` or a drawn one."""
+    if reason == VIA_API or call_sid is not None:
+        return call_sid
+    return draw()
 
 
 class ConferenceStore:
@@ -168,12 +185,7 @@ class ConferenceStore:
         call_sid: str | None,
         at: _dt.datetime,
     ) -> None:
-        if not conference.active:
-            raise TwilioError(
-                400,
-                16001,
-                f"Conference {conference.sid} is not currently active; it is already completed",
-            )
+        check_active(conference)
         self.set_status(conference, "completed")
         conference.reason_conference_ended = reason
         conference.call_sid_ending_conference = call_sid
