@@ -166,11 +166,7 @@ class ConferenceHandle(_Handle[Conference]):
         )
         record = self._r
         backend.calls.check_join(record, dial)
-        now, _ = backend.moment(None, record.date_updated)
-        with backend.events.batch():
-            participant = backend.calls.dial(record, dial, now)
-            backend.calls.settle(participant, now)
-        return ParticipantHandle(backend, participant)
+        return ParticipantHandle(backend, backend.calls.join(record, dial))
 
     def __repr__(self) -> str:
         r = self._record

@@ -142,6 +142,14 @@ class Calls:
         backend.emit_participant("call-initiated", participant, at)
         return participant
 
+    def join(self, conference: Conference, dial: Dial) -> Participant:
+        """Dial now and settle at once: a call that joins (checked beforehand)."""
+        now, _ = self._backend.moment(None, conference.date_updated)
+        with self._backend.events.batch():
+            participant = self.dial(conference, dial, now)
+            self.settle(participant, now)
+        return participant
+
     def settle(self, participant: Participant, at: _dt.datetime) -> None:
         """Answer (or fail) a queued call as its number is set up to."""
         if participant.status != "queued":

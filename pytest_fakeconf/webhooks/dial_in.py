@@ -120,7 +120,4 @@ def _join(
             conference = backend.create_conference(
                 account_sid, noun.name, status="init", region=a.get("region", "us1")
             )
-        now, _ = backend.moment(None, conference.date_updated)
-        participant = backend.calls.dial(conference, dial, now)
-        backend.calls.settle(participant, now)
-    return participant
+        return backend.calls.join(conference, dial)
