@@ -77,18 +77,21 @@ def _join(
     def absolute(key: str) -> str | None:
         return urljoin(document_url, a[key]) if a.get(key) else None
 
+    limit = twiml.integer(a.get("maxParticipants", ""))  # validated by twiml.read
     settings = ConferenceSettings(
-        max_participants=int(a.get("maxParticipants", MAX_PARTICIPANTS)),
+        max_participants=MAX_PARTICIPANTS if limit is None else limit,
         record=a.get("record") == "record-from-start",
         trim=a.get("trim", "trim-silence"),
         status_callback=absolute("statusCallback"),
-        status_callback_method=a.get("statusCallbackMethod", "POST").upper(),
+        status_callback_method=twiml.http_method(a.get("statusCallbackMethod", "POST")),
         # <Conference statusCallbackEvent> has no default (the REST API's is "start end").
-        status_callback_events=tuple(a.get("statusCallbackEvent", "").split()),
+        status_callback_events=twiml.events(a.get("statusCallbackEvent", "")),
         recording_status_callback=absolute("recordingStatusCallback"),
-        recording_status_callback_method=a.get("recordingStatusCallbackMethod", "POST").upper(),
-        recording_status_callback_events=tuple(
-            a.get("recordingStatusCallbackEvent", "completed").split()
+        recording_status_callback_method=twiml.http_method(
+            a.get("recordingStatusCallbackMethod", "POST")
+        ),
+        recording_status_callback_events=twiml.events(
+            a.get("recordingStatusCallbackEvent", "completed")
         ),
     )
     dial = Dial(
