@@ -18,6 +18,7 @@ from typing import Any, TypeVar, cast
 import responses
 
 from .api import Api, ApiRequest, ApiResponse
+from .api.faults import ONCE, Fault, FaultError, Faults
 from .core.accounts import ApiKey
 from .core.backend import Backend
 from .core.calls import CALL_OUTCOMES
@@ -62,15 +63,17 @@ class FakeTwilio:
     def _build(self, account_sid: str | None, auth_token: str | None) -> None:
         self._backend = Backend(SidSource(self.seed))
         self._account = self._backend.add_account(account_sid, auth_token)
-        self._api = Api(self._backend)
+        self._faults = Faults(self.seed)
+        self._api = Api(self._backend, self._faults)
         self._journal: list[RecordedRequest] = []
         self._router = Router(lambda: self._account.auth_token)
         self._callbacks = StatusCallbacks(self._backend, self._router)
 
     def reset(self) -> None:
         """Forget everything (conferences, journals, routes, schedules, call
-        outcomes, API keys): the fake is as it was constructed, same credentials
-        and, from the same seed, the same SIDs again."""
+        outcomes, API keys, faults): the fake is as it was constructed, same
+        credentials and, from the same seed, the same SIDs again."""
+        self._faults.clear()
         self._build(*self._given_credentials)
 
     @property
@@ -222,6 +225,47 @@ class FakeTwilio:
         return None if participant is None else ParticipantHandle(self._backend, participant)
 
     # -- HTTP ---------------------------------------------------------------
+    def inject_fault(
+        self,
+        status: int | None = None,
+        *,
+        error: FaultError | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        times: int | None = ONCE,
+        probability: float | None = None,
+        retry_after: float | None = None,
+        delay: float | None = None,
+    ) -> Fault:
+        """Make matching requests fail, after authentication and instead of the operation.
+
+        ``status`` 429, 500 or 503 answers Twilio's error body (``Retry-After:
+        retry_after`` when given); ``error`` ``"connection"`` or ``"timeout"``
+        makes the client library raise what it raises for a refused connection or
+        a read timeout. ``method`` (None: any) and ``path`` (a glob on the path
+        after ``/2010-04-01/Accounts/{AccountSid}``, ``*`` crossing ``/``) choose
+        the requests. The first ``times`` matching requests fail (None: until
+        :meth:`Fault.remove`), or with ``probability`` each one fails with that
+        chance, drawn from the fake's seed. ``delay`` moves the fake's clock that
+        many seconds first; a fault with only a delay then answers normally.
+        Anything invalid raises ``ValueError``.
+        """
+        return self._faults.add(
+            status,
+            error=error,
+            method=method,
+            path=path,
+            times=times,
+            probability=probability,
+            retry_after=retry_after,
+            delay=delay,
+        )
+
+    @property
+    def faults(self) -> list[Fault]:
+        """The injected faults not removed (used-up ones included), oldest first."""
+        return self._faults.all
+
     @property
     def requests(self) -> list[RecordedRequest]:
         """The HTTP requests the fake answered, oldest first."""
@@ -260,6 +304,7 @@ class FakeTwilio:
                 status_code=response.status,
                 response_headers=response.headers,
                 response_body=response.body,
+                error=response.error,
             )
         )
         return response

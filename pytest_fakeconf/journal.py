@@ -14,6 +14,9 @@ class RecordedRequest:
 
     ``query`` and ``form`` are ``(key, value)`` pairs in the order sent, so
     repeated keys survive; :attr:`params` is the friendlier first-value view.
+    ``error`` is ``"connection"`` or ``"timeout"`` when an injected fault made
+    the transport raise instead of answering (``status_code`` is 0 then, and
+    the body empty).
     """
 
     method: str
@@ -25,6 +28,7 @@ class RecordedRequest:
     status_code: int
     response_headers: Mapping[str, str]
     response_body: bytes
+    error: str | None = None
 
     @property
     def params(self) -> dict[str, str]:

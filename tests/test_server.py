@@ -332,7 +332,14 @@ def test_stopping_right_after_requests_logs_no_error(caplog: pytest.LogCaptureFi
                 for client in clients:
                     client.join()
             session.close()  # after the stop: the connections are still open during it
-    assert [r.getMessage() for r in caplog.records if r.name.startswith("waitress")] == []
+    # Only errors count: waitress's "Task queue depth is N" (a WARNING of waitress.queue)
+    # says every worker was busy when a request arrived, which a loaded machine does.
+    errors = [
+        f"{r.name} {r.levelname}: {r.getMessage()}"
+        for r in caplog.records
+        if r.name.startswith("waitress") and (r.levelno >= logging.ERROR or r.exc_info)
+    ]
+    assert errors == []
 
 
 def test_an_idle_server_does_not_busy_loop() -> None:
@@ -767,6 +774,91 @@ def test_control_reset_forgets_everything_but_the_credentials(served: Served) ->
     }
 
 
+# -- faults --------------------------------------------------------------------------------------
+
+
+def test_control_faults_answer_twilios_429_with_retry_after(served: Served) -> None:
+    created = served.ok(
+        "POST",
+        "faults",
+        {"status": 429, "retry_after": 2, "method": "get", "path": "/Conferences.json"},
+        status=201,
+    )
+    assert isinstance(created["id"], int)
+    assert (created["status"], created["method"], created["times"]) == (429, "GET", 1)
+    assert (created["hits"], created["active"]) == (0, True)
+    http = served.http()
+    limited = http.get(f"{served.account_url}/Conferences.json", timeout=10)
+    assert (limited.status_code, limited.headers["Retry-After"]) == (429, "2")
+    assert limited.json() == {
+        "code": 20429,
+        "message": "Too Many Requests",
+        "more_info": "https://www.twilio.com/docs/errors/20429",
+        "status": 429,
+    }
+    assert http.get(f"{served.account_url}/Conferences.json", timeout=10).status_code == 200
+    [listed] = served.ok("GET", "faults")
+    assert (listed["id"], listed["hits"], listed["active"]) == (created["id"], 1, False)
+
+
+def test_control_faults_503_through_the_twilio_client_changes_nothing(served: Served) -> None:
+    client = served.client()
+    served.ok("POST", "faults", {"status": 503, "method": "POST", "times": 2}, status=201)
+    for _ in range(2):
+        with pytest.raises(TwilioRestException) as caught:
+            dial_in(client, "Busy", "alice")
+        assert (caught.value.status, caught.value.code) == (503, 20503)
+    state = requests.get(f"{served.base_url}/_fakeconf/state", timeout=10).json()
+    assert state["conferences"] == []
+    assert dial_in(client, "Busy", "alice").status == "queued"
+
+
+def test_control_connection_fault_drops_the_connection(served: Served) -> None:
+    served.ok("POST", "faults", {"error": "connection"}, status=201)
+    http = served.http()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        http.get(f"{served.account_url}/Conferences.json", timeout=10)
+    assert http.get(f"{served.account_url}/Conferences.json", timeout=10).status_code == 200
+    journal = served.ok("GET", "requests")
+    assert [(r["status_code"], r["error"]) for r in journal] == [(0, "connection"), (200, None)]
+
+
+def test_control_faults_delay_moves_the_servers_clock(served: Served) -> None:
+    served.ok("POST", "clock", {"now": "2030-01-01T10:00:00Z"})
+    served.ok("POST", "faults", {"delay": 45}, status=201)
+    assert served.http().get(f"{served.account_url}/Conferences.json", timeout=10).ok
+    room = served.ok("POST", "conferences", {"friendly_name": "Later"}, status=201)
+    assert room["date_created"] == rfc2822(T0 + dt.timedelta(seconds=45))
+
+
+def test_control_faults_remove_one_or_all(served: Served) -> None:
+    first = served.ok("POST", "faults", {"status": 500, "times": None}, status=201)
+    second = served.ok("POST", "faults", {"status": 503, "probability": 0.5}, status=201)
+    assert second["times"] is None
+    assert [f["id"] for f in served.ok("GET", "faults")] == [first["id"], second["id"]]
+    assert served.ok("DELETE", f"faults/{first['id']}")["id"] == first["id"]
+    assert served.control("DELETE", f"faults/{first['id']}").status_code == 404
+    assert [f["id"] for f in served.ok("GET", "faults")] == [second["id"]]
+    served.ok("DELETE", "faults")
+    assert served.ok("GET", "faults") == []
+    assert served.http().get(f"{served.account_url}/Conferences.json", timeout=10).ok
+
+
+def test_control_faults_refuse_bad_input_with_400(served: Served) -> None:
+    for body, message in [
+        ({"error": "timeout"}, "in-process only"),
+        ({"status": 404}, "status must be one of"),
+        ({"status": 429, "times": 0}, "times must be"),
+        ({"status": 429, "probability": 0.5, "times": 2}, "not both"),
+        ({"status": 429, "retry": 1}, "unknown fault option"),
+        ({}, "needs a status, an error or a delay"),
+    ]:
+        response = served.control("POST", "faults", body)
+        assert response.status_code == 400, (body, response.text)
+        assert message in response.json()["error"], body
+    assert served.ok("GET", "faults") == []
+
+
 # -- control errors -------------------------------------------------------------------------------
 
 CONTROL_ROUTES = [
@@ -782,6 +874,10 @@ CONTROL_ROUTES = [
     ("GET", "events"),
     ("POST", "clock"),
     ("POST", "reset"),
+    ("POST", "faults"),
+    ("GET", "faults"),
+    ("DELETE", "faults"),
+    ("DELETE", "faults/1"),
 ]
 
 

@@ -7,9 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..core.backend import Backend
-from ..core.errors import NotFoundError, TwilioError
+from ..core.errors import NotFoundError, TwilioError, invalid
 from . import conferences, participants, recordings
 from .auth import WWW_AUTHENTICATE, authenticate, unauthorized
+from .faults import Faults
 from .messages import ApiRequest, ApiResponse
 
 Handler = Callable[..., ApiResponse]
@@ -61,8 +62,9 @@ UNIMPLEMENTED = " (pytest-fakeconf does not implement this endpoint)"
 class Api:
     """Answers one request at a time against a :class:`Backend`."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, faults: Faults | None = None) -> None:
         self.backend = backend
+        self.faults = faults if faults is not None else Faults(0)
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         try:
@@ -72,10 +74,19 @@ class Api:
             return ApiResponse.json(error.status, error.body(), headers)
 
     def _dispatch(self, request: ApiRequest) -> ApiResponse:
+        if request.malformed is not None:
+            # A URL that does not parse (in server mode: a bad Host header) is refused
+            # before anything else, as an HTTP server must (RFC 9112 3.2: 400 for an
+            # invalid Host). Twilio's own answer is unknown; 20001 is its generic
+            # "invalid parameter" 400, the closest code it documents.
+            raise invalid(f"Invalid URL: {request.malformed}")
         account = authenticate(self.backend.accounts, request.headers)
         owner = _ACCOUNT_RE.match(request.path)
         if owner is not None and owner.group("account") != account.sid:
             raise unauthorized()
+        injected = self.faults.intercept(request, self.backend)
+        if injected is not None:  # instead of the operation: nothing changes
+            return injected
         for route in ROUTES:
             match = route.pattern.match(request.path)
             if match is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote
 
 from ..fake import FakeTwilio
@@ -45,9 +45,23 @@ class ServerApp:
                 )
             else:
                 answer = self.fake.answer(method, _url(environ), headers, body)
+                if answer.error is not None:
+                    _drop_connection()
                 status, reply_headers, content = answer.status, dict(answer.headers), answer.body
         start_response(f"{status} {_REASONS.get(status, 'Status')}", list(reply_headers.items()))
         return [content]
+
+
+def _drop_connection() -> NoReturn:
+    """Close the connection without answering (an injected ``error`` fault).
+
+    waitress closes the socket, writing nothing, when the app raises its
+    ``ClientDisconnected`` before any header is out: the client sees the
+    connection closed without a response (a connection error), never a 500.
+    """
+    from waitress.channel import ClientDisconnected
+
+    raise ClientDisconnected("injected fault: the connection is dropped")
 
 
 def _url(environ: dict[str, Any]) -> str:
@@ -69,5 +83,7 @@ _REASONS = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    429: "Too Many Requests",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }

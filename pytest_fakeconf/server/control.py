@@ -17,17 +17,19 @@ credentials, like the API itself. Errors answer ``{"error": "…"}`` with 400,
 | GET requests, GET webhooks, GET events | | the journals |
 | POST clock | now (ISO 8601) / advance (seconds) / release (true) | move the manual clock |
 | POST reset | | forget everything but the credentials |
+| POST faults | the options of ``inject_fault`` (no timeout) | inject a fault: 201, with its id |
+| GET faults | | the faults not removed, with their hits |
+| DELETE faults/{id}, DELETE faults | | remove one fault, or all |
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as _dt
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..api.auth import basic_credentials
 from ..api.wire import conference_json, participant_json, rfc2822
 from ..core.errors import FakeconfError
 from ..fake import FakeTwilio
@@ -75,9 +77,9 @@ def _dispatch(fake: FakeTwilio, method: str, parts: list[str], data: dict[str, A
         return reply(200, getters[route]())
     if route == ("POST", "conferences"):
         room = fake.create_conference(
-            data.get("friendly_name"),
-            status=data.get("status", "in-progress"),
-            region=data.get("region", "us1"),
+            _optional_text(data, "friendly_name"),
+            status=_text(data, "status", "in-progress"),
+            region=_text(data, "region", "us1"),
             date_created=_moment(data.get("date_created")),
         )
         return reply(201, _conference(room))
@@ -85,8 +87,8 @@ def _dispatch(fake: FakeTwilio, method: str, parts: list[str], data: dict[str, A
         room = _room(fake, parts[1])
         if parts[2:] == ["end"]:
             room.end(
-                data.get("reason", "conference-ended-via-api"),
-                data.get("call_sid"),
+                _text(data, "reason", "conference-ended-via-api"),
+                _optional_text(data, "call_sid"),
                 at=_moment(data.get("at")),
             )
             return reply(200, _conference(room))
@@ -99,13 +101,17 @@ def _dispatch(fake: FakeTwilio, method: str, parts: list[str], data: dict[str, A
             scheduled = action(at=_moment(data.get("at")))
             return reply(200, {"scheduled": scheduled is not None, **_participant(participant)})
     if route == ("POST", "call-outcomes"):
-        fake.set_call_outcome(str(data["number"]), str(data["outcome"]))
-        return reply(200, {"number": data["number"], "outcome": data["outcome"]})
+        number, outcome = _text(data, "number"), _text(data, "outcome")
+        fake.set_call_outcome(number, outcome)
+        return reply(200, {"number": number, "outcome": outcome})
     if route == ("POST", "webhooks"):
-        fake.route_webhooks_over_http(str(data["base_url"]))
-        return reply(200, {"base_url": data["base_url"]})
+        base_url = _text(data, "base_url")
+        fake.route_webhooks_over_http(base_url)
+        return reply(200, {"base_url": base_url})
     if route == ("POST", "clock"):
         return reply(200, _clock(fake, data))
+    if parts[:1] == ["faults"]:
+        return _faults(fake, method, parts[1:], data)
     if route == ("POST", "reset"):
         fake.reset()
         return reply(200, {"reset": True})
@@ -129,12 +135,9 @@ def state(fake: FakeTwilio) -> dict[str, Any]:
 
 
 def _authenticate(fake: FakeTwilio, headers: Mapping[str, str]) -> None:
-    scheme, _, encoded = headers.get("Authorization", "").partition(" ")
-    try:
-        user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        user = password = ""
-    if scheme.lower() != "basic" or (user, password) != (fake.account_sid, fake.auth_token):
+    """Only the account SID + auth token open the control endpoints (no API key)."""
+    credentials = basic_credentials(headers.get("Authorization"))
+    if credentials != (fake.account_sid, fake.auth_token):
         raise ControlError(401, "the control endpoints need the account's Basic credentials")
 
 
@@ -143,7 +146,7 @@ def _json(body: bytes) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise ControlError(400, "the body must be a JSON object") from None
     if not isinstance(data, dict):
         raise ControlError(400, "the body must be a JSON object")
@@ -170,11 +173,49 @@ _PARTICIPANT_OPTIONS = (
 )  # fmt: skip
 
 
+_PARTICIPANT_FLAGS = (
+    "start_conference_on_enter", "end_conference_on_exit", "muted", "hold", "coaching",
+)  # fmt: skip
+
+
 def _participant_options(data: dict[str, Any]) -> dict[str, Any]:
     unknown = set(data) - set(_PARTICIPANT_OPTIONS)
     if unknown:
         raise ControlError(400, f"unknown participant option(s): {sorted(unknown)}")
+    for key in data:
+        if key in _PARTICIPANT_FLAGS:
+            _flag(data, key)
+        else:
+            _optional_text(data, key)
     return data
+
+
+_REQUIRED = object()
+
+
+def _text(data: dict[str, Any], key: str, default: Any = _REQUIRED) -> str:
+    """A string field; without ``default`` it is required. ``null`` is no string."""
+    if key not in data and default is not _REQUIRED:
+        return str(default)
+    if key not in data:
+        raise ControlError(400, f"{key} is required")
+    value = data[key]
+    if not isinstance(value, str):
+        raise ControlError(400, f"{key} must be a string, got {json.dumps(value)[:100]}")
+    return value
+
+
+def _optional_text(data: dict[str, Any], key: str) -> str | None:
+    """A string field that may be absent or ``null``."""
+    return None if data.get(key) is None else _text(data, key)
+
+
+def _flag(data: dict[str, Any], key: str, default: bool = False) -> bool:
+    """A boolean field: JSON true or false only ("false" would be truthy)."""
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ControlError(400, f"{key} must be true or false, got {json.dumps(value)[:100]}")
+    return value
 
 
 def _room(fake: FakeTwilio, sid: str) -> ConferenceHandle:
@@ -193,16 +234,18 @@ def _member(room: ConferenceHandle, call: str) -> ParticipantHandle:
 
 def _clock(fake: FakeTwilio, data: dict[str, Any]) -> dict[str, Any]:
     clock = fake.clock
-    if "now" in data:
-        moment = _moment(data["now"])
-        assert moment is not None
+    # Every field is checked before any moves the clock; the clock itself refuses
+    # (ValueError, unmoved) a moment or a step outside its range.
+    moment = _moment(_text(data, "now")) if "now" in data else None
+    seconds = data.get("advance", 0)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise ControlError(400, "advance takes a number of seconds")
+    release = _flag(data, "release")
+    if moment is not None:
         clock.freeze(moment)
     if "advance" in data:
-        seconds = data["advance"]
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-            raise ControlError(400, "advance takes a number of seconds")
-        clock.advance(_dt.timedelta(seconds=seconds))
-    if data.get("release"):
+        clock.advance(seconds)
+    if release:
         clock.release()
     return {"now": rfc2822(clock.now()), "scheduled": len(fake.scheduled)}
 
@@ -215,8 +258,46 @@ def _participant(participant: ParticipantHandle) -> dict[str, Any]:
     return participant_json(participant._record)
 
 
+_FAULT_OPTIONS = (
+    "status", "error", "method", "path", "times", "probability", "retry_after", "delay",
+)  # fmt: skip
+
+
+def _faults(fake: FakeTwilio, method: str, rest: list[str], data: dict[str, Any]) -> Reply:
+    if method == "POST" and not rest:
+        unknown = set(data) - set(_FAULT_OPTIONS)
+        if unknown:
+            raise ControlError(400, f"unknown fault option(s): {sorted(unknown)}")
+        if data.get("error") == "timeout":
+            # A read timeout would need the server to keep the client waiting for
+            # real; "connection" closes the connection without an answer instead.
+            raise ControlError(
+                400, "timeout faults are in-process only; in server mode use status or connection"
+            )
+        return reply(201, fake.inject_fault(**data).as_dict())
+    if method == "GET" and not rest:
+        return reply(200, [fault.as_dict() for fault in fake.faults])
+    if method == "DELETE" and not rest:
+        for fault in fake.faults:
+            fault.remove()
+        return reply(200, {"removed": True})
+    if method == "DELETE" and len(rest) == 1:
+        for fault in fake.faults:
+            if str(fault.id) == rest[0]:
+                fault.remove()
+                return reply(200, fault.as_dict())
+        raise ControlError(404, f"no fault {rest[0]}")
+    raise ControlError(404, f"no control endpoint {method} /_fakeconf/faults/{'/'.join(rest)}")
+
+
 def _request(r: Any) -> dict[str, Any]:
-    return {"method": r.method, "url": r.url, "status_code": r.status_code, "params": r.params}
+    return {
+        "method": r.method,
+        "url": r.url,
+        "status_code": r.status_code,
+        "params": r.params,
+        "error": r.error,
+    }
 
 
 def _webhook(w: Any) -> dict[str, Any]:

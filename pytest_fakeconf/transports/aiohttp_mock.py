@@ -7,9 +7,12 @@ hosts pass through untouched.
 from __future__ import annotations
 
 import base64
+import errno
 import functools
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
+from unittest.mock import patch
 from urllib.parse import urlencode
 
 from .responses_mock import METHODS, TWILIO_URL, Answer
@@ -34,23 +37,44 @@ def available() -> bool:
 
 
 class AiohttpTransport:
+    """Patches ``ClientSession._request`` while started. The aioresponses mock
+    that answers (with its matchers) is built by the first aiohttp request, so
+    a test that never uses aiohttp pays for the patch only."""
+
     def __init__(self, answer: Answer) -> None:
         self._answer = answer
         self.mock: Any = None
+        self._patcher: Any = None
+        self._lock = threading.Lock()
 
     def start(self) -> None:
-        if self.mock is not None or not available():
+        if self._patcher is not None or not available():
             return
-        mock = _fast_aioresponses()
-        mock.start()
-        for method in METHODS:
-            mock.add(TWILIO_URL, method=method, callback=self._callback_for(method), repeat=True)
-        self.mock = mock
+        patcher = _patch_request(self._aioresponses_mock)
+        patcher.start()
+        self._patcher = patcher
 
     def stop(self) -> None:
-        if self.mock is not None:
-            self.mock.stop()
-            self.mock = None
+        with self._lock:
+            patcher, mock = self._patcher, self.mock
+            self._patcher = self.mock = None
+        if mock is not None:
+            mock.stop()  # closes its responses, then stops the patcher
+        elif patcher is not None:
+            patcher.stop()
+
+    def _aioresponses_mock(self) -> Any:
+        """The aioresponses mock answering for the fake: built on first use."""
+        with self._lock:
+            if self.mock is None:
+                mock = _aioresponses().aioresponses(passthrough_unmatched=True)
+                mock.patcher = self._patcher  # started: passthrough calls its original
+                mock._responses, mock._matches = [], {}  # what aioresponses.start() sets
+                for method in METHODS:
+                    callback = self._callback_for(method)
+                    mock.add(TWILIO_URL, method=method, callback=callback, repeat=True)
+                self.mock = mock
+            return self.mock
 
     def _callback_for(self, method: str) -> Any:
         callback_result = _aioresponses().CallbackResult
@@ -64,6 +88,8 @@ class AiohttpTransport:
                 credentials = f"{auth.login}:{auth.password}".encode(auth.encoding)
                 headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
             answer = self._answer(method, str(url), headers, _body(kwargs.get("data")))
+            if answer.error is not None:
+                raise transport_error(answer.error, url)
             response_headers = dict(answer.headers)
             content_type = response_headers.pop("Content-Type", "application/json")
             return callback_result(
@@ -78,24 +104,47 @@ class AiohttpTransport:
         return callback
 
 
-def _fast_aioresponses() -> Any:
-    """aioresponses, patched in without ``autospec``.
+def transport_error(kind: str, url: Any) -> Exception:
+    """What aiohttp raises for a refused connection or a read timeout (an
+    injected fault): ``ClientConnectorError`` and ``SocketTimeoutError`` (a
+    ``ServerTimeoutError``, so an ``asyncio.TimeoutError`` too)."""
+    import aiohttp
 
-    Its own patch builds an autospec of ``ClientSession._request`` on every
-    start, about 3 ms: forty times the rest of the fixture's setup. A plain
-    function patched onto the class does the same job.
-    """
-    from unittest.mock import patch
+    if kind == "timeout":
+        timeout = getattr(aiohttp, "SocketTimeoutError", aiohttp.ServerTimeoutError)
+        return timeout(f"Timeout on reading data from socket (injected fault): {url}")
+    refused = OSError(errno.ECONNREFUSED, "Connect call failed (injected fault)")
+    try:
+        from aiohttp.client_reqrep import ConnectionKey
 
-    mock = _aioresponses().aioresponses(passthrough_unmatched=True)
+        known = {"host": url.host, "port": url.port, "is_ssl": url.scheme == "https", "ssl": True}
+        fields: dict[str, Any] = {name: known.get(name) for name in ConnectionKey._fields}
+        key = ConnectionKey(**fields)
+        return aiohttp.ClientConnectorError(key, refused)
+    except (ImportError, AttributeError, TypeError):  # an aiohttp whose key differs
+        return aiohttp.ClientConnectionError(f"Cannot connect to host {url} [{refused.strerror}]")
 
-    async def _request(session: Any, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
-        return await mock._request_mock(session, method, url, *args, **kwargs)
 
+@functools.cache
+def _client_session() -> Any:
     from aiohttp.client import ClientSession
 
-    mock.patcher = patch.object(ClientSession, "_request", new=_request)
-    return mock
+    return ClientSession
+
+
+def _patch_request(aioresponses_mock: Callable[[], Any]) -> Any:
+    """A patch of ``ClientSession._request`` handing requests to ``aioresponses_mock()``.
+
+    aioresponses' own patch builds an autospec of ``ClientSession._request`` on
+    every start, about 3 ms: forty times the rest of the fixture's setup. A
+    plain function patched onto the class does the same job.
+    """
+
+    async def _request(session: Any, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
+        mock = aioresponses_mock()
+        return await mock._request_mock(session, method, url, *args, **kwargs)
+
+    return patch.object(_client_session(), "_request", new=_request)
 
 
 class _SentWriter:
