@@ -1,16 +1,62 @@
 """pytest-fakeconf: an in-memory fake of Twilio's Conference REST API for pytest."""
 
-from .core.accounts import ApiKey
-from .core.errors import FakeconfError, NotFoundError, TwilioError
-from .core.events import Event
-from .core.schedule import Scheduled
-from .fake import FakeTwilio
-from .handles import ConferenceHandle, ParticipantHandle, RecordingHandle
-from .journal import RecordedRequest
-from .webhooks.delivery import WebhookDelivery
-from .webhooks.signature import signature
+# Light on purpose: pytest imports this package (through the ``pytest11`` entry
+# point, ``pytest_fakeconf.plugin``) in every run of every project that installs it.
+# The public names are imported on first access (PEP 562); mypy and IDEs see the
+# real classes through the TYPE_CHECKING imports, which must match _LAZY below.
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api.faults import Fault
+    from .core.accounts import ApiKey
+    from .core.errors import FakeconfError, NotFoundError, TwilioError
+    from .core.events import Event
+    from .core.schedule import Scheduled
+    from .fake import FakeTwilio
+    from .handles import ConferenceHandle, ParticipantHandle, RecordingHandle
+    from .journal import RecordedRequest
+    from .webhooks.delivery import WebhookDelivery
+    from .webhooks.signature import signature
 
 __version__ = "0.1.0"
+
+# public name -> the module (relative to this package) that defines it
+_LAZY = {
+    "Fault": ".api.faults",
+    "ApiKey": ".core.accounts",
+    "FakeconfError": ".core.errors",
+    "NotFoundError": ".core.errors",
+    "TwilioError": ".core.errors",
+    "Event": ".core.events",
+    "Scheduled": ".core.schedule",
+    "FakeTwilio": ".fake",
+    "ConferenceHandle": ".handles",
+    "ParticipantHandle": ".handles",
+    "RecordingHandle": ".handles",
+    "RecordedRequest": ".journal",
+    "WebhookDelivery": ".webhooks.delivery",
+    "signature": ".webhooks.signature",
+}
+
+
+if not TYPE_CHECKING:  # type checkers use the imports above: a misspelt name stays an error
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "ApiKey",
@@ -18,6 +64,7 @@ __all__ = [
     "Event",
     "FakeTwilio",
     "FakeconfError",
+    "Fault",
     "NotFoundError",
     "ParticipantHandle",
     "RecordedRequest",

@@ -1,4 +1,9 @@
-"""The pytest glue: the ``fakeconf`` fixture and the ``fakeconf`` marker."""
+"""The pytest glue: the ``fakeconf`` fixture and the ``fakeconf`` marker.
+
+pytest imports this module in every run of every project that installs the
+package, so it imports nothing heavy: the fake (and ``responses``, ``requests``,
+``aiohttp``, ``faker``) is imported when a test first asks for a fixture.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .fake import FakeTwilio
-
 if TYPE_CHECKING:
+    from .fake import FakeTwilio
     from .server import FakeconfServer
 
 MARKER_OPTIONS = ("seed", "account_sid", "auth_token")
@@ -45,6 +49,8 @@ def fake_options(node: pytest.Item | Any) -> dict[str, Any]:
 @pytest.fixture
 def fakeconf(request: pytest.FixtureRequest) -> Iterator[FakeTwilio]:
     """An in-memory fake of Twilio's Conference API, intercepting ``requests``."""
+    from .fake import FakeTwilio
+
     fake = FakeTwilio(**fake_options(request.node))
     with fake:
         yield fake
@@ -64,6 +70,7 @@ def fakeconf_server(request: pytest.FixtureRequest) -> Iterator[FakeconfServer]:
     ``fakeconf_server.base_url``, ``fakeconf_server.fake`` (the same scripting
     API as ``fakeconf``). Needs the ``server`` extra (waitress).
     """
+    from .fake import FakeTwilio
     from .server import FakeconfServer
 
     server = FakeconfServer(FakeTwilio(**fake_options(request.node)), port=0)
