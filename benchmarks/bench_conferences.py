@@ -290,7 +290,7 @@ def fill(fake: FakeTwilio, count: int, init_count: int) -> Filled:
     500 recurring names, as a real account's history would be.
     """
     backend = fake._backend
-    create = backend.create_conference
+    create = backend.conferences.create
     account = fake.account_sid
     names = [f"team {n} meeting" for n in range(500)]
     step = max(1, count // init_count) if init_count else 0
@@ -304,7 +304,7 @@ def fill(fake: FakeTwilio, count: int, init_count: int) -> Filled:
         else:
             sid = create(account, names[i % 500], status="completed", date_created=when).sid
         sids.append(sid)
-    check(len(backend.conferences(account)) == count, "the store lost conferences")
+    check(len(backend.conference_store(account)) == count, "the store lost conferences")
     return Filled(sids, init_sids)
 
 
@@ -314,7 +314,7 @@ def timed_fill(fake: FakeTwilio, count: int, init_count: int) -> Filled:
     elapsed = time.perf_counter() - begin
     info(
         f"filled {count:,} conferences ({init_count:,} init) in {elapsed:.2f} s "
-        f"({elapsed / count * 1e6:.1f} us each, via fake._backend.create_conference)"
+        f"({elapsed / count * 1e6:.1f} us each, via fake._backend.conferences.create)"
     )
     return filled
 
@@ -546,7 +546,7 @@ def stored_bytes(count: int) -> float:
         after = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
-    check(len(fake._backend.conferences(fake.account_sid)) == count, "store lost conferences")
+    check(len(fake._backend.conference_store(fake.account_sid)) == count, "store lost conferences")
     return (after - before) / count
 
 

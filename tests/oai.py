@@ -38,6 +38,8 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
+from pytest_fakeconf.api.routes import ROUTES
+
 if TYPE_CHECKING:
     from referencing._core import Resolver  # public type, private module
 
@@ -50,7 +52,10 @@ _DEFAULT_PATH = (
 # The prepared document is registered under this URI, so that every
 # ``#/components/...`` reference resolves against the whole document.
 _DOC_URI = "urn:fakeconf:twilio-api-v2010"
-_CONFERENCES_PREFIX = "/2010-04-01/Accounts/{AccountSid}/Conferences"
+# What the fake implements, from its route registry: the paths checked, and the
+# list key each list operation must use.
+_TEMPLATES = frozenset(route.template for route in ROUTES)
+_LIST_KEYS = {route.operation_id: route.list_key for route in ROUTES if route.list_key}
 _ENVELOPE_KEYS = frozenset(
     {
         "first_page_uri",
@@ -63,7 +68,6 @@ _ENVELOPE_KEYS = frozenset(
         "end",
     }
 )
-_LIST_KEYS = frozenset({"conferences", "participants", "recordings"})
 _METHODS = ("get", "post", "put", "patch", "delete")
 _MAX_LISTED_ERRORS = 20
 
@@ -170,7 +174,9 @@ def _make_exact(schema: dict[str, Any], where: str) -> None:
     schema["additionalProperties"] = False
 
 
-def _make_strict(doc: Mapping[str, Any], schema: dict[str, Any], where: str) -> None:
+def _make_strict(
+    doc: Mapping[str, Any], schema: dict[str, Any], operation_id: str, where: str
+) -> None:
     """Stricter than the document (Twilio fidelity): a resource has exactly its
     declared keys; a list envelope has exactly the 8 paging keys plus one list key."""
     if "$ref" in schema:  # a single resource
@@ -181,8 +187,11 @@ def _make_strict(doc: Mapping[str, Any], schema: dict[str, Any], where: str) -> 
     if set(properties) & _ENVELOPE_KEYS != _ENVELOPE_KEYS or len(list_keys) != 1:
         raise RuntimeError(f"{where}: unexpected list envelope {sorted(properties)}")
     (list_key,) = list_keys
-    if list_key not in _LIST_KEYS:
-        raise RuntimeError(f"{where}: unexpected list key {list_key!r}")
+    if _LIST_KEYS.get(operation_id) != list_key:
+        raise RuntimeError(
+            f"{where}: the document's list key is {list_key!r}, the route registry's "
+            f"{_LIST_KEYS.get(operation_id)!r}"
+        )
     _make_exact(schema, where)
     _make_exact(_component(doc, properties[list_key]["items"]["$ref"]), where)
 
@@ -226,15 +235,16 @@ def _prepare(doc: dict[str, Any]) -> _Spec:
 
     paths: list[_PathItem] = []
     for template, item in doc["paths"].items():
-        if template.startswith(_CONFERENCES_PREFIX):
+        if template in _TEMPLATES:
             operations = {
                 method: _Operation(item[method]["operationId"], item[method]["responses"])
                 for method in _METHODS
                 if method in item
             }
             paths.append(_PathItem(template, _template_regex(template), operations))
-    if len(paths) != 6:
-        raise RuntimeError(f"expected 6 conference paths in the document, found {len(paths)}")
+    missing = _TEMPLATES - {item.template for item in paths}
+    if missing:
+        raise RuntimeError(f"registered paths missing from the document: {sorted(missing)}")
 
     # 2. Exact key sets for resources and list envelopes (see ``_make_strict``).
     response_schemas: dict[tuple[str, str], dict[str, Any]] = {}
@@ -243,7 +253,7 @@ def _prepare(doc: dict[str, Any]) -> _Spec:
             for status, response in op.responses.items():
                 if response.get("content"):
                     schema = response["content"]["application/json"]["schema"]
-                    _make_strict(doc, schema, f"{op.operation_id} {status}")
+                    _make_strict(doc, schema, op.operation_id, f"{op.operation_id} {status}")
                     response_schemas[op.operation_id, status] = schema
 
     registry: Registry[Any] = Registry().with_resource(_DOC_URI, DRAFT4.create_resource(doc))
@@ -378,7 +388,11 @@ def validate_response(method: str, path: str, status: int, body: bytes | str) ->
                 raise SpecViolation(f"{where}: body must be empty, got {_excerpt(body)!r}")
             return
         validator = spec.validators[operation.operation_id, str(status)]
-        problems = _schema_errors(validator, _parse_json(where, body))
+        parsed = _parse_json(where, body)
+        problems = _schema_errors(validator, parsed)
+        list_key = _LIST_KEYS.get(operation.operation_id)
+        if list_key is not None and not (isinstance(parsed, dict) and list_key in parsed):
+            problems.append(f"$: the route registry's list key {list_key!r} is missing")
     else:
         raise SpecViolation(f"{where}: unexpected status class (only 2xx and 4xx are allowed)")
 

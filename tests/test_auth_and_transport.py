@@ -139,13 +139,18 @@ def test_unimplemented_twilio_endpoint_gets_a_404_that_says_so(
     assert "does not implement" in other_host.json()["message"]
 
 
-def test_unknown_conference_subpath_is_a_plain_404(
+def test_unknown_conference_subpath_is_a_404_that_says_so(
     fakeconf: FakeTwilio, http: requests.Session, account_url: str
 ) -> None:
+    # No route declares it (Twilio has no such endpoint either): the route registry
+    # decides what is implemented, not a prefix. A missing record on a declared route
+    # stays a plain 404 (test_routes.py).
     room = fakeconf.create_conference("Room")
     response = http.get(f"{account_url}/Conferences/{room.sid}/Nope.json")
     assert response.status_code == 404
-    assert response.json()["message"].endswith("was not found")
+    assert response.json()["message"].endswith(
+        "was not found (pytest-fakeconf does not implement this endpoint)"
+    )
 
 
 def test_test_stubs_on_the_fakes_mock_win_over_the_fake(
@@ -203,3 +208,13 @@ def test_journal_records_requests_in_order_with_their_answers(
     assert journal[1].params == {"Status": "in-progress"}
     assert journal[2].json()["status"] == "completed"
     assert journal[0].headers["Authorization"].startswith("Basic ")
+
+
+def test_the_own_account_resource_is_an_unimplemented_404_not_a_401(fakeconf: FakeTwilio) -> None:
+    # Regression: the account pattern swallowed ".json", so the account SID read
+    # "AC….json", did not match the credentials and answered 401.
+    url = f"https://api.twilio.com/2010-04-01/Accounts/{fakeconf.account_sid}.json"
+    response = requests.get(url, auth=(fakeconf.account_sid, fakeconf.auth_token), timeout=5)
+    assert response.status_code == 404
+    assert response.json()["code"] == 20404
+    assert "does not implement" in response.json()["message"]

@@ -27,7 +27,7 @@ RECORDING_PATH = f"{BASE}/{CONFERENCE}/Recordings/{RECORDING}.json"
 
 # The raw document, untouched by the helper's preparation.
 DOC: dict[str, Any] = json.loads(oai._document_path().read_bytes())
-CONFERENCE_TEMPLATES = [p for p in DOC["paths"] if p.startswith(oai._CONFERENCES_PREFIX)]
+CONFERENCE_TEMPLATES = [p for p in DOC["paths"] if p in oai._TEMPLATES]  # the registered ones
 
 
 def concrete_path(template: str) -> str:

@@ -20,7 +20,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 from twilio.rest.api.v2010.account.conference.participant import ParticipantInstance
 
-from pytest_fakeconf import FakeTwilio
+from pytest_fakeconf import FakeTwilio, TwilioError
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
@@ -791,3 +791,154 @@ def test_delete_through_the_client(client: Client, frozen: FrozenDateTimeFactory
     with pytest.raises(TwilioRestException) as raised:
         client.conferences(sid).recordings(rec).fetch()
     assert raised.value.status == 404
+
+
+# -- the scripting twin: RecordingHandle.pause / resume / stop ----------------------------
+
+
+def _drive_over_http(client: Client, sid: str, rec: str, step: str) -> None:
+    recording = client.conferences(sid).recordings(rec)
+    if step == "pause-skip":
+        recording.update(status="paused", pause_behavior="skip")
+    elif step == "pause-silence":
+        recording.update(status="paused", pause_behavior="silence")
+    elif step == "resume":
+        recording.update(status="in-progress")
+    else:
+        recording.update(status="stopped")
+
+
+def _drive_by_handle(fakeconf: FakeTwilio, sid: str, step: str) -> None:
+    (handle,) = fakeconf.get_conference(sid).recordings
+    if step == "pause-skip":
+        handle.pause("skip")
+    elif step == "pause-silence":
+        handle.pause()  # silence, the API's default too
+    elif step == "resume":
+        handle.resume()
+    else:
+        handle.stop()
+
+
+def _recorded_story(
+    fakeconf: FakeTwilio,
+    client: Client,
+    frozen: FrozenDateTimeFactory,
+    steps: list[str],
+    by_handle: bool,
+) -> tuple[dict[str, object], list[str]]:
+    """Run ``steps`` 20 s apart on a fresh recording, over HTTP or by the handle;
+    returns the recording as the API's fetch shows it, and the recording events."""
+    sid, _ = start_recorded(client, frozen)
+    rec = only_recording(client, sid)
+    for step in steps:
+        frozen.tick(seconds(20))
+        if by_handle:
+            _drive_by_handle(fakeconf, sid, step)
+        else:
+            _drive_over_http(client, sid, rec, step)
+    frozen.tick(seconds(20))
+    client.conferences(sid).update(status="completed")
+    fetched = client.conferences(sid).recordings(rec).fetch()
+    shown = {k: getattr(fetched, k) for k in ("status", "duration", "price", "date_updated")}
+    kinds = [e.kind for e in fakeconf.events if e.kind.startswith("recording-")]
+    return shown, kinds
+
+
+STORIES = {
+    # steps, each 20 s after the last, then 20 s more and the conference ends:
+    # (steps, seconds counted, statuses reported before "completed")
+    "skip": (["pause-skip", "resume"], 40, ["in-progress", "paused", "in-progress", "stopped"]),
+    "silence": (
+        ["pause-silence", "resume"],
+        60,
+        ["in-progress", "paused", "in-progress", "stopped"],
+    ),
+    "stop": (["stop"], 20, ["in-progress", "stopped"]),
+    "stop-paused": (["pause-skip", "stop"], 20, ["in-progress", "paused", "stopped"]),
+}
+
+
+@pytest.mark.parametrize("story", sorted(STORIES))
+def test_the_handle_pauses_resumes_and_stops_as_the_api_does(
+    fakeconf: FakeTwilio, client: Client, frozen: FrozenDateTimeFactory, story: str
+) -> None:
+    steps, counted, statuses = STORIES[story]
+    expected_kinds = [f"recording-{s}" for s in statuses] + ["recording-completed"]
+    over_http = _recorded_story(fakeconf, client, frozen, steps, by_handle=False)
+
+    with freeze_time(T0) as twin_clock, FakeTwilio(seed=fakeconf.seed) as twin:
+        assert isinstance(twin_clock, FrozenDateTimeFactory)
+        twin_client = Client(twin.account_sid, twin.auth_token)
+        by_handle = _recorded_story(twin, twin_client, twin_clock, steps, by_handle=True)
+
+    assert by_handle == over_http
+    shown, kinds = by_handle
+    assert shown["status"] == "completed"
+    assert shown["duration"] == str(counted)
+    assert kinds == expected_kinds
+
+
+def test_a_stopped_handle_is_completed_with_its_duration(
+    fakeconf: FakeTwilio, client: Client, frozen: FrozenDateTimeFactory
+) -> None:
+    sid, _ = start_recorded(client, frozen)
+    (recording,) = fakeconf.get_conference(sid).recordings
+    frozen.tick(seconds(90))
+    recording.stop()
+    assert (recording.status, recording.duration) == ("completed", 90)
+    assert recording.price is not None and Decimal(recording.price) == expected_price(90)
+    assert client.conferences(sid).fetch().status == "in-progress"
+
+
+@pytest.mark.parametrize("action", ["pause", "resume", "stop"])
+def test_the_handle_is_refused_what_the_api_refuses(
+    fakeconf: FakeTwilio,
+    client: Client,
+    http: requests.Session,
+    account_url: str,
+    frozen: FrozenDateTimeFactory,
+    action: str,
+) -> None:
+    """A completed recording, and one whose conference ended, cannot change: the
+    handle raises the error (code and message) the API answers."""
+    status = {"pause": "paused", "resume": "in-progress", "stop": "stopped"}[action]
+    for end in ("stop", "conference"):
+        sid, _ = start_recorded(client, frozen, name=f"Board-{action}-{end}")
+        rec = only_recording(client, sid)
+        (recording,) = fakeconf.get_conference(sid).recordings
+        frozen.tick(seconds(30))
+        if end == "stop":
+            recording.stop()
+        else:
+            client.conferences(sid).update(status="completed")
+        body = assert_twilio_error(
+            http.post(recording_url(account_url, sid, rec), data={"Status": status}), 400
+        )
+        before = recording.status, recording.duration, len(fakeconf.events)
+        with pytest.raises(TwilioError) as raised:
+            getattr(recording, action)()
+        assert (raised.value.code, raised.value.message) == (body["code"], body["message"])
+        assert (recording.status, recording.duration, len(fakeconf.events)) == before
+
+
+def test_resuming_a_running_recording_changes_nothing(
+    fakeconf: FakeTwilio, client: Client, frozen: FrozenDateTimeFactory
+) -> None:
+    # Twilio lets an update ask for the status the recording already has (§1.2).
+    sid, _ = start_recorded(client, frozen)
+    (recording,) = fakeconf.get_conference(sid).recordings
+    events = len(fakeconf.events)
+    recording.resume()
+    assert recording.status == "in-progress"
+    assert len(fakeconf.events) == events
+
+
+def test_an_unknown_pause_behavior_is_a_value_error(
+    fakeconf: FakeTwilio, client: Client, frozen: FrozenDateTimeFactory
+) -> None:
+    sid, _ = start_recorded(client, frozen)
+    (recording,) = fakeconf.get_conference(sid).recordings
+    with pytest.raises(ValueError, match="pause_behavior must be one of skip, silence"):
+        recording.pause("mute")  # type: ignore[arg-type]
+    assert recording.status == "in-progress"

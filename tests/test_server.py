@@ -895,11 +895,95 @@ def test_control_without_credentials_is_401_and_does_nothing(served: Served) -> 
 
 
 def test_unknown_control_paths_are_404(served: Served) -> None:
-    for method, path in [("GET", "nope"), ("POST", "nope"), ("GET", "conferences"),
-                         ("POST", "requests"), ("DELETE", "reset"), ("POST", "state")]:  # fmt: skip
+    for method, path in [("GET", "nope"), ("POST", "nope"), ("GET", "conferences/x"),
+                         ("POST", "conferences/CF1/participants/a"), ("DELETE", "faults/1/2"),
+                         ("GET", ""), ("POST", "reset/now")]:  # fmt: skip
         response = served.control(method, path, {} if method == "POST" else None)
         assert response.status_code == 404, (method, path)
         assert "error" in response.json()
+
+
+def _allowed_methods() -> dict[str, set[str]]:
+    """Each control path of CONTROL_ROUTES (and state) with the methods it takes."""
+    allowed: dict[str, set[str]] = {"state": {"GET"}}
+    for method, path in CONTROL_ROUTES:
+        allowed.setdefault(path, set()).add(method)
+    return allowed
+
+
+def test_a_method_a_control_path_does_not_take_is_405_with_allow(served: Served) -> None:
+    room = served.ok("POST", "conferences", {"friendly_name": "Kept"}, status=201)
+    for path, methods in _allowed_methods().items():
+        for method in {"GET", "POST", "DELETE", "PUT", "PATCH"} - methods:
+            response = served.control(method, path, {} if method != "GET" else None)
+            assert response.status_code == 405, (method, path, response.text)
+            assert response.headers["Content-Type"].startswith("application/json")
+            assert set(response.headers["Allow"].split(", ")) == methods, (method, path)
+            assert set(response.json()) == {"error"}
+            assert method in response.json()["error"]
+    for method, path in [("GET", "conferences"), ("POST", "requests"), ("DELETE", "reset"),
+                         ("POST", "state"), ("GET", "clock")]:  # fmt: skip
+        assert served.control(method, path).status_code == 405, (method, path)
+    state = requests.get(f"{served.base_url}/_fakeconf/state", timeout=10).json()
+    assert [c["sid"] for c in state["conferences"]] == [room["sid"]]
+
+
+def test_405_needs_the_credentials_first(served: Served) -> None:
+    response = requests.get(f"{served.base_url}/_fakeconf/reset", timeout=10)
+    assert response.status_code == 401
+    response = requests.post(f"{served.base_url}/_fakeconf/state", json={}, timeout=10)
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "conferences",
+        "conferences/{room}/end",
+        "conferences/{room}/participants",
+        "conferences/{room}/participants/a/leave",
+        "conferences/{room}/participants/a/kick",
+        "call-outcomes",
+        "webhooks",
+        "clock",
+        "reset",
+        "faults",
+    ],
+)
+def test_every_post_refuses_keys_it_does_not_take_with_400_naming_them(
+    served: Served, path: str
+) -> None:
+    room = served.ok("POST", "conferences", {"friendly_name": "Kept"}, status=201)
+    served.ok("POST", f"conferences/{room['sid']}/participants", {"label": "a"}, status=201)
+    before = requests.get(f"{served.base_url}/_fakeconf/state", timeout=10).json()
+    body = {"sid": 5, "zz_extra": True}
+    response = served.control("POST", path.replace("{room}", room["sid"]), body)
+    assert response.status_code == 400, (path, response.text)
+    message = response.json()["error"]
+    assert "'sid'" in message and "'zz_extra'" in message, message
+    after = requests.get(f"{served.base_url}/_fakeconf/state", timeout=10).json()
+    assert (after["conferences"], after["events"]) == (before["conferences"], before["events"])
+    assert served.ok("GET", "faults") == []
+
+
+def test_a_conference_refused_with_a_twilio_error_answers_its_status_and_code(
+    served: Served,
+) -> None:
+    room = served.ok("POST", "conferences", {"friendly_name": "Daily"}, status=201)
+    duplicate = served.control("POST", "conferences", {"friendly_name": "Daily"})
+    assert duplicate.status_code == 409, duplicate.text
+    body = duplicate.json()
+    assert (set(body), body["code"]) == ({"error", "code"}, 16099)
+    assert room["sid"] in body["error"]
+    base = f"conferences/{room['sid']}/participants"
+    served.ok("POST", base, {"label": "a"}, status=201)
+    taken = served.control("POST", base, {"label": "a"})
+    assert (taken.status_code, taken.json()["code"]) == (400, 16026)
+    served.ok("POST", f"conferences/{room['sid']}/end", {})
+    again = served.control("POST", f"conferences/{room['sid']}/end", {})
+    assert (again.status_code, again.json()["code"]) == (400, 16001)
+    plain = served.control("POST", "clock", {"advance": "soon"})
+    assert (plain.status_code, set(plain.json())) == (400, {"error"})  # no Twilio code
 
 
 def test_a_body_that_is_not_a_json_object_is_400(served: Served) -> None:

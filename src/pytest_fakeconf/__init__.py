@@ -16,6 +16,16 @@ if TYPE_CHECKING:
     from .core.errors import FakeconfError, NotFoundError, TwilioError
     from .core.events import Event
     from .core.schedule import Scheduled
+    from .core.vocabulary import (
+        CallOutcome,
+        ConferenceStatus,
+        EndReason,
+        EventKind,
+        ParticipantStatus,
+        PauseBehavior,
+        RecordingStatus,
+        Region,
+    )
     from .fake import FakeTwilio
     from .handles import ConferenceHandle, ParticipantHandle, RecordingHandle
     from .journal import RecordedRequest
@@ -33,6 +43,14 @@ _LAZY = {
     "TwilioError": ".core.errors",
     "Event": ".core.events",
     "Scheduled": ".core.schedule",
+    "CallOutcome": ".core.vocabulary",
+    "ConferenceStatus": ".core.vocabulary",
+    "EndReason": ".core.vocabulary",
+    "EventKind": ".core.vocabulary",
+    "ParticipantStatus": ".core.vocabulary",
+    "PauseBehavior": ".core.vocabulary",
+    "RecordingStatus": ".core.vocabulary",
+    "Region": ".core.vocabulary",
     "FakeTwilio": ".fake",
     "ConferenceHandle": ".handles",
     "ParticipantHandle": ".handles",
@@ -60,15 +78,23 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ApiKey",
+    "CallOutcome",
     "ConferenceHandle",
+    "ConferenceStatus",
+    "EndReason",
     "Event",
+    "EventKind",
     "FakeTwilio",
     "FakeconfError",
     "Fault",
     "NotFoundError",
     "ParticipantHandle",
+    "ParticipantStatus",
+    "PauseBehavior",
     "RecordedRequest",
     "RecordingHandle",
+    "RecordingStatus",
+    "Region",
     "Scheduled",
     "TwilioError",
     "WebhookDelivery",

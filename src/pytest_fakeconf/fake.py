@@ -21,12 +21,12 @@ from .api import Api, ApiRequest, ApiResponse
 from .api.faults import ONCE, Fault, FaultError, Faults
 from .core.accounts import ApiKey
 from .core.backend import Backend
-from .core.calls import CALL_OUTCOMES
 from .core.clock import UTC, Clock
-from .core.errors import NotFoundError, TwilioError
+from .core.errors import internal_error, not_found
 from .core.events import Event
 from .core.schedule import Scheduled
 from .core.sids import SidSource
+from .core.vocabulary import CallOutcome, ConferenceStatus, Region
 from .handles import ConferenceHandle, ParticipantHandle
 from .history import generate_history
 from .journal import RecordedRequest
@@ -100,8 +100,8 @@ class FakeTwilio:
         self,
         friendly_name: str | None = None,
         *,
-        status: str = "in-progress",
-        region: str = "us1",
+        status: ConferenceStatus = "in-progress",
+        region: Region = "us1",
         date_created: _dt.datetime | None = None,
         sid: str | None = None,
     ) -> ConferenceHandle:
@@ -111,7 +111,7 @@ class FakeTwilio:
         that name is active, and ``ValueError`` for values Twilio would never
         hold (an unknown status or region, a name over 128 characters).
         """
-        record = self._backend.create_conference(
+        record = self._backend.conferences.create(
             self.account_sid,
             friendly_name,
             status=status,
@@ -124,9 +124,9 @@ class FakeTwilio:
     def get_conference(self, sid: str) -> ConferenceHandle:
         """The conference with this SID; :class:`~pytest_fakeconf.NotFoundError` if none."""
         self._backend.catch_up()
-        record = self._backend.conferences(self.account_sid).get(sid)
+        record = self._backend.conference_store(self.account_sid).get(sid)
         if record is None:
-            raise NotFoundError(f"Conference {sid!r}")
+            raise not_found(f"Conference {sid!r}")
         return ConferenceHandle(self._backend, record)
 
     @property
@@ -136,7 +136,7 @@ class FakeTwilio:
         backend.catch_up()
         return [
             ConferenceHandle(backend, c)
-            for c in backend.conferences(self.account_sid).newest_first()
+            for c in backend.conference_store(self.account_sid).newest_first()
         ]
 
     def generate_history(
@@ -165,16 +165,14 @@ class FakeTwilio:
         )
         return [ConferenceHandle(self._backend, r) for r in records]
 
-    def set_call_outcome(self, number: str, outcome: str) -> None:
+    def set_call_outcome(self, number: str, outcome: CallOutcome) -> None:
         """What happens when a participant is dialled at ``number`` (its ``To``).
 
         ``"answer"`` (the default for every number) connects it; ``"busy"``,
         ``"no-answer"`` and ``"failed"`` make the participant fail: it is gone
         right after the create answered ``queued``, as Twilio's would be.
         """
-        if outcome not in CALL_OUTCOMES:
-            raise ValueError(f"outcome must be one of {', '.join(CALL_OUTCOMES)}; got {outcome!r}")
-        self._backend.calls.outcomes[number] = outcome
+        self._backend.participants.set_call_outcome(number, outcome)
 
     @property
     def scheduled(self) -> list[Scheduled]:
@@ -291,8 +289,7 @@ class FakeTwilio:
                 response = self._api.handle(request)
         except Exception:
             self.crashes.append(f"{method} {url}\n{traceback.format_exc()}")
-            error = TwilioError(500, 20500, "Internal Server Error")
-            response = ApiResponse.json(500, error.body())
+            response = ApiResponse.json(500, internal_error().body())
         self._journal.append(
             RecordedRequest(
                 method=request.method,

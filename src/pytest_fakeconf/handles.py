@@ -9,14 +9,23 @@ over HTTP, or after ``freezegun``'s ``tick`` passes a scheduled end,
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from .api.wire import conference_json, participant_json
 from .core.backend import Backend
-from .core.calls import Change, Dial
-from .core.conferences import VIA_API
-from .core.errors import TwilioError
-from .core.models import Conference, Participant, Recording
+from .core.conference_store import Conference
+from .core.participant_store import Change, Dial, Participant
+from .core.recording_store import Recording
 from .core.schedule import Scheduled
+from .core.vocabulary import (
+    VIA_API,
+    ConferenceStatus,
+    EndReason,
+    ParticipantStatus,
+    PauseBehavior,
+    RecordingStatus,
+    Region,
+)
 
 R = TypeVar("R", bound=Conference | Participant | Recording)
 
@@ -65,11 +74,11 @@ class ConferenceHandle(_Handle[Conference]):
         return self._record.friendly_name
 
     @property
-    def status(self) -> str:
+    def status(self) -> ConferenceStatus:
         return self._r.status
 
     @property
-    def region(self) -> str:
+    def region(self) -> Region:
         return self._record.region
 
     @property
@@ -81,7 +90,7 @@ class ConferenceHandle(_Handle[Conference]):
         return self._r.date_updated
 
     @property
-    def reason_conference_ended(self) -> str | None:
+    def reason_conference_ended(self) -> EndReason | None:
         return self._r.reason_conference_ended
 
     @property
@@ -106,7 +115,7 @@ class ConferenceHandle(_Handle[Conference]):
 
     def end(
         self,
-        reason: str = VIA_API,
+        reason: EndReason = VIA_API,
         call_sid: str | None = None,
         *,
         at: _dt.datetime | None = None,
@@ -123,15 +132,13 @@ class ConferenceHandle(_Handle[Conference]):
         and change nothing; ending a completed conference raises
         :class:`~pytest_fakeconf.TwilioError` (16001).
         """
-        with self._backend.events.batch():
-            return self._backend.end_conference(self._record, reason, call_sid, at=at)
+        return self._backend.conferences.end(self._record, reason, call_sid, at=at)
 
     def announce(self, url: str, method: str = "POST") -> None:
         """Play ``url`` into the conference, as the API's ``AnnounceUrl`` does."""
         if method.upper() not in ("GET", "POST"):
             raise ValueError(f"method must be GET or POST, got {method!r}")
-        with self._backend.events.batch():
-            self._backend.announce(self._r, url, method.upper())
+        self._backend.conferences.announce(self._r, url, method.upper())
 
     def add_participant(
         self,
@@ -165,8 +172,12 @@ class ConferenceHandle(_Handle[Conference]):
             end_conference_on_exit=end_conference_on_exit,
         )
         record = self._r
-        backend.calls.check_join(record, dial)
-        return ParticipantHandle(backend, backend.calls.join(record, dial))
+        joined = backend.participants.join(record.account_sid, record, dial)
+        return ParticipantHandle(backend, joined.participant)
+
+    def to_json(self) -> dict[str, Any]:
+        """The conference as Twilio's fetch answers it (a new dict each time)."""
+        return conference_json(self._r)
 
     def __repr__(self) -> str:
         r = self._record
@@ -191,7 +202,7 @@ class ParticipantHandle(_Handle[Participant]):
         return self._record.conference_sid
 
     @property
-    def status(self) -> str:
+    def status(self) -> ParticipantStatus:
         """``connected`` while in the conference; ``complete`` or ``failed`` after."""
         return self._r.status
 
@@ -261,24 +272,19 @@ class ParticipantHandle(_Handle[Participant]):
             announce_method=announce_method.upper(),
             options=options,
         )
-        backend = self._backend
-        record = self._r
-        if not record.live:
-            raise TwilioError(404, 20404, f"Participant {record.call_sid} is no longer live")
-        backend.calls.check_change(record, change)
-        now, _ = backend.moment(None, record.date_updated)
-        with backend.events.batch():
-            backend.calls.change(record, change, now)
+        self._backend.participants.update(self._r, change)
 
     def leave(self, *, at: _dt.datetime | None = None) -> Scheduled | None:
         """The participant hangs up: now, back-dated, or at a future ``at``."""
-        with self._backend.events.batch():
-            return self._backend.leave(self._record, kicked=False, at=at)
+        return self._backend.participants.leave(self._record, kicked=False, at=at)
 
     def kick(self, *, at: _dt.datetime | None = None) -> Scheduled | None:
         """Remove the participant as the API's DELETE does: now or at ``at``."""
-        with self._backend.events.batch():
-            return self._backend.leave(self._record, kicked=True, at=at)
+        return self._backend.participants.leave(self._record, kicked=True, at=at)
+
+    def to_json(self) -> dict[str, Any]:
+        """The participant as Twilio's fetch answers it (a new dict each time)."""
+        return participant_json(self._r)
 
     def __repr__(self) -> str:
         r = self._record
@@ -299,7 +305,7 @@ class RecordingHandle(_Handle[Recording]):
         return self._record.conference_sid
 
     @property
-    def status(self) -> str:
+    def status(self) -> RecordingStatus:
         return self._r.status
 
     @property
@@ -314,6 +320,22 @@ class RecordingHandle(_Handle[Recording]):
     @property
     def price(self) -> str | None:
         return self._r.price
+
+    def pause(self, behavior: PauseBehavior = "silence") -> None:
+        """Pause the recording, as the API's update with ``Status=paused`` does:
+        ``"skip"`` leaves the pause out of the duration, ``"silence"`` keeps it.
+        Refused with :class:`~pytest_fakeconf.TwilioError` 20001 unless it is
+        running (or already paused), or once its conference ended."""
+        self._backend.recordings.update(self._r, "paused", behavior)
+
+    def resume(self) -> None:
+        """Resume a paused recording (the API's ``Status=in-progress``)."""
+        self._backend.recordings.update(self._r, "in-progress")
+
+    def stop(self) -> None:
+        """Stop the recording (the API's ``Status=stopped``); the fake processes it at
+        once, so it is ``completed``, with its duration and price, right after."""
+        self._backend.recordings.update(self._r, "stopped")
 
     def __repr__(self) -> str:
         return f"<Recording {self._record.sid} {self._record.status}>"

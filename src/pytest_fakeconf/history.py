@@ -8,15 +8,16 @@ from collections.abc import Sequence
 
 from .core.backend import Backend
 from .core.clock import as_utc
-from .core.models import Conference
+from .core.conference_store import Conference
 from .core.sids import seed_to_int
+from .core.vocabulary import ConferenceStatus, EndReason, Region
 
 _MEETINGS = (
     "standup", "sync", "all-hands", "support bridge", "sales call", "interview",
     "retro", "planning", "incident bridge", "customer onboarding", "1:1", "demo",
 )  # fmt: skip
 # Most conferences end because the last person hung up; few are ended by the API.
-_REASON_WEIGHT = {
+_REASON_WEIGHT: dict[EndReason, int] = {
     "conference-ended-via-api": 1,
     "participant-with-end-conference-on-exit-left": 3,
     "participant-with-end-conference-on-exit-kicked": 1,
@@ -25,7 +26,8 @@ _REASON_WEIGHT = {
 }
 _REASONS = tuple(_REASON_WEIGHT)
 _WEIGHTS = tuple(_REASON_WEIGHT.values())
-_REGIONS = ("us1", "us1", "us1", "us2", "ie1", "de1", "sg1", "au1")
+_REGIONS: tuple[Region, ...] = ("us1", "us1", "us1", "us2", "ie1", "de1", "sg1", "au1")
+_LIVE_STATUSES: tuple[ConferenceStatus, ...] = ("init", "in-progress", "in-progress")
 _LIVE_WINDOW = _dt.timedelta(hours=2)
 
 
@@ -60,11 +62,11 @@ def generate_history(
         name = rng.choice(names)
         live = (
             end - when < _LIVE_WINDOW
-            and backend.conferences(account_sid).active_named(name) is None
+            and backend.conference_store(account_sid).active_named(name) is None
         )
         if live:
-            status = rng.choice(("init", "in-progress", "in-progress"))
-            conference = backend.create_conference(
+            status = rng.choice(_LIVE_STATUSES)
+            conference = backend.conferences.create(
                 account_sid, name, status=status, region=rng.choice(_REGIONS), date_created=when
             )
         else:
@@ -81,7 +83,7 @@ def _completed(
     horizon: _dt.datetime,
     rng: random.Random,
 ) -> Conference:
-    return backend.create_ended(
+    return backend.conferences.create_ended(
         account_sid,
         name,
         region=rng.choice(_REGIONS),

@@ -1,60 +1,17 @@
-"""Routing, authentication and error handling around the resource handlers."""
+"""Dispatch through the route registry, authentication and error handling."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from ..core.backend import Backend
-from ..core.errors import NotFoundError, TwilioError, invalid
-from . import conferences, participants, recordings
+from ..core.errors import TwilioError, invalid_parameter, method_not_allowed, not_found
 from .auth import WWW_AUTHENTICATE, authenticate, unauthorized
 from .faults import Faults
 from .messages import ApiRequest, ApiResponse
+from .routes import REGISTRY
 
-Handler = Callable[..., ApiResponse]
-
-_ACCOUNT = r"/2010-04-01/Accounts/(?P<account>[^/]+)"
-_ACCOUNT_RE = re.compile(_ACCOUNT + r"(?:/|\.json$|$)")
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    pattern: re.Pattern[str]
-    methods: Mapping[str, Handler]
-
-
-def _route(suffix: str, **methods: Handler) -> Route:
-    return Route(re.compile(_ACCOUNT + suffix + r"\Z"), methods)
-
-
-ROUTES = (
-    _route(r"/Conferences\.json", GET=conferences.list_conferences),
-    _route(
-        r"/Conferences/(?P<sid>[^/]+)\.json",
-        GET=conferences.fetch_conference,
-        POST=conferences.update_conference,
-    ),
-    _route(
-        r"/Conferences/(?P<conference>[^/]+)/Participants\.json",
-        GET=participants.list_participants,
-        POST=participants.create_participant,
-    ),
-    _route(
-        r"/Conferences/(?P<conference>[^/]+)/Participants/(?P<call>[^/]+)\.json",
-        GET=participants.fetch_participant,
-        POST=participants.update_participant,
-        DELETE=participants.delete_participant,
-    ),
-    _route(r"/Conferences/(?P<conference>[^/]+)/Recordings\.json", GET=recordings.list_recordings),
-    _route(
-        r"/Conferences/(?P<conference>[^/]+)/Recordings/(?P<sid>[^/]+)\.json",
-        GET=recordings.fetch_recording,
-        POST=recordings.update_recording,
-        DELETE=recordings.delete_recording,
-    ),
-)
+_ACCOUNT_RE = re.compile(r"/2010-04-01/Accounts/(?P<account>[^/]+?)(?:/|\.json$|$)")
 
 UNIMPLEMENTED = " (pytest-fakeconf does not implement this endpoint)"
 
@@ -79,7 +36,7 @@ class Api:
             # before anything else, as an HTTP server must (RFC 9112 3.2: 400 for an
             # invalid Host). Twilio's own answer is unknown; 20001 is its generic
             # "invalid parameter" 400, the closest code it documents.
-            raise invalid(f"Invalid URL: {request.malformed}")
+            raise invalid_parameter(f"Invalid URL: {request.malformed}")
         account = authenticate(self.backend.accounts, request.headers)
         owner = _ACCOUNT_RE.match(request.path)
         if owner is not None and owner.group("account") != account.sid:
@@ -87,14 +44,9 @@ class Api:
         injected = self.faults.intercept(request, self.backend)
         if injected is not None:  # instead of the operation: nothing changes
             return injected
-        for route in ROUTES:
-            match = route.pattern.match(request.path)
-            if match is None:
-                continue
-            handler = route.methods.get(request.method)
-            if handler is None:
-                raise TwilioError(405, 20004, "Method not allowed")
-            args = match.groupdict()
-            return handler(self.backend, request, args.pop("account"), **args)
-        implemented = "/Conferences" in request.path
-        raise NotFoundError(request.path, "" if implemented else UNIMPLEMENTED)
+        resolved = REGISTRY.resolve(request.method, request.path)
+        if resolved is None:  # no registered template: an endpoint the fake lacks
+            raise not_found(request.path, UNIMPLEMENTED)
+        if resolved.route is None:
+            raise method_not_allowed()
+        return resolved.route.handler(self.backend, request, resolved.args)

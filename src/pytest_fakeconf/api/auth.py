@@ -6,13 +6,9 @@ import base64
 from collections.abc import Mapping
 
 from ..core.accounts import Account, Accounts
-from ..core.errors import TwilioError
+from ..core.errors import unauthorized as unauthorized
 
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="Twilio API"'}
-
-
-def unauthorized() -> TwilioError:
-    return TwilioError(401, 20003, "Authenticate")
 
 
 def basic_credentials(header: str | bytes | None) -> tuple[str, str] | None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from ..core.backend import Backend
-from ..core.conferences import ConferenceFilter
-from ..core.errors import NotFoundError
-from ..core.models import CONFERENCE_STATUSES, Conference
+from ..core.conference_store import Conference, ConferenceFilter
+from ..core.errors import not_found
 from ..core.sids import is_sid
+from ..core.vocabulary import CONFERENCE_STATUSES, ConferenceStatus
 from . import paging
 from .messages import ApiRequest, ApiResponse
 from .params import Params, date_range, enum, http_method, url
+from .routing import PathArgs, Route
 from .wire import account_path, conference_json
 
 LIST_FILTERS = (
@@ -31,20 +32,20 @@ LIST_FILTERS = (
 # `completed`." (twilio-python 9.13.0, ConferenceList.list/stream/page
 # docstrings, generated from Twilio's current API definition.) The page URIs
 # still carry only the filters the client sent.
-DEFAULT_STATUS = "in-progress"
+DEFAULT_STATUS: ConferenceStatus = "in-progress"
+UPDATE_STATUSES: tuple[ConferenceStatus, ...] = ("completed",)
 
 
-def list_conferences(backend: Backend, request: ApiRequest, account_sid: str) -> ApiResponse:
+def list_conferences(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
+    account_sid = args.account_sid
     params = Params(request.query)
-    status = params.get("Status")
-    if status is None:
-        status = DEFAULT_STATUS
-    else:
-        enum("Status", status, CONFERENCE_STATUSES)
+    status = DEFAULT_STATUS
+    if (raw_status := params.get("Status")) is not None:
+        status = enum("Status", raw_status, CONFERENCE_STATUSES)
     created_lo, created_hi = date_range(params, "DateCreated")
     updated_lo, updated_hi = date_range(params, "DateUpdated")
     page_request = paging.page_request(params, "CF")
-    store = backend.conferences(account_sid)
+    store = backend.conference_store(account_sid)
 
     def anchor_key(sid: str) -> tuple[int, int] | None:
         found = store.get(sid)
@@ -52,7 +53,7 @@ def list_conferences(backend: Backend, request: ApiRequest, account_sid: str) ->
 
     window = paging.window(page_request, anchor_key, created_lo, created_hi)
     flt = ConferenceFilter(status, params.get("FriendlyName"), updated_lo, updated_hi)
-    page = backend.list_conferences(account_sid, flt, window)
+    page = backend.conferences.list(account_sid, flt, window)
     body = paging.envelope(
         "conferences",
         f"{account_path(account_sid)}/Conferences.json",
@@ -69,28 +70,25 @@ def find_conference(
     backend: Backend, request: ApiRequest, account_sid: str, raw: str
 ) -> Conference:
     sid = unquote(raw)
-    found = backend.conferences(account_sid).get(sid) if is_sid(sid, "CF") else None
+    found = backend.conference_store(account_sid).get(sid) if is_sid(sid, "CF") else None
     if found is None:
-        raise NotFoundError(request.path)
+        raise not_found(request.path)
     return found
 
 
-def fetch_conference(
-    backend: Backend, request: ApiRequest, account_sid: str, sid: str
-) -> ApiResponse:
+def fetch_conference(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
+    account_sid, sid = args.account_sid, args["Sid"]
     return ApiResponse.json(
         200, conference_json(find_conference(backend, request, account_sid, sid))
     )
 
 
-def update_conference(
-    backend: Backend, request: ApiRequest, account_sid: str, sid: str
-) -> ApiResponse:
+def update_conference(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
+    account_sid, sid = args.account_sid, args["Sid"]
     conference = find_conference(backend, request, account_sid, sid)
     form = Params(request.form)
-    status = form.get("Status")
-    if status is not None:
-        enum("Status", status, ("completed",))
+    raw_status = form.get("Status")
+    status = None if raw_status is None else enum("Status", raw_status, UPDATE_STATUSES)
     announce_url = form.get("AnnounceUrl")
     method = "POST"
     if announce_url is not None:
@@ -99,8 +97,17 @@ def update_conference(
         if raw_method is not None:
             method = http_method("AnnounceMethod", raw_method)
     # Everything is validated before anything changes.
-    if announce_url is not None:
-        backend.announce(conference, announce_url, method)
-    if status == "completed":
-        backend.end_conference(conference)
+    backend.conferences.update(
+        conference, status=status, announce_url=announce_url, announce_method=method
+    )
     return ApiResponse.json(200, conference_json(conference))
+
+
+CONFERENCES = "/2010-04-01/Accounts/{AccountSid}/Conferences.json"
+CONFERENCE = "/2010-04-01/Accounts/{AccountSid}/Conferences/{Sid}.json"
+
+ROUTES = (
+    Route("GET", CONFERENCES, "ListConference", list_conferences, list_key="conferences"),
+    Route("GET", CONFERENCE, "FetchConference", fetch_conference),
+    Route("POST", CONFERENCE, "UpdateConference", update_conference),
+)

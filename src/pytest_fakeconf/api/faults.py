@@ -20,7 +20,7 @@ import random
 import re
 from typing import TYPE_CHECKING, Literal, TypeGuard, get_args
 
-from ..core.errors import TwilioError
+from ..core.errors import SERVICE_ERRORS, service_error
 from .messages import ApiRequest, ApiResponse
 
 if TYPE_CHECKING:
@@ -30,14 +30,8 @@ FaultError = Literal["connection", "timeout"]
 ERRORS: tuple[str, ...] = get_args(FaultError)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
-# Twilio's bodies for these statuses. The codes and messages are the names of
-# Twilio's error dictionary entries 20429, 20500 and 20503; ../shared/reference
-# does not record a real 429/500/503 body, so the exact text is a guess.
-STATUSES = {
-    429: (20429, "Too Many Requests"),
-    500: (20500, "Internal Server Error"),
-    503: (20503, "Service Unavailable"),
-}
+# The statuses a fault may answer, with Twilio's body for each (core/errors.py).
+STATUSES = SERVICE_ERRORS
 
 _ACCOUNT_PREFIX = re.compile(r"/2010-04-01/Accounts/[^/]+?(?=/|\.json\Z|\Z)")
 
@@ -115,13 +109,12 @@ class Fault:
             return ApiResponse(0, fault=self)
         if self.status is None:
             return None
-        code, message = STATUSES[self.status]
         # Retry-After only when the test asks for it: twilio-python's
         # TwilioHttpClient(max_retries=N) retries a 429/503 only when it carries one
         # (../shared/reference/twilio-python-client.md §7.3). Whether Twilio sends it
         # on its 429s is not recorded there: a guess, in the README's limitations.
         headers = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
-        body = TwilioError(self.status, code, message).body()
+        body = service_error(self.status).body()
         return dataclasses.replace(ApiResponse.json(self.status, body, headers), fault=self)
 
     def as_dict(self) -> dict[str, object]:

@@ -9,9 +9,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from ..core.collection import Collection
-from ..core.errors import invalid
-from ..core.index import Page, Window
-from ..core.models import SortKey
+from ..core.errors import invalid_parameter, page_size_too_large
+from ..core.index import Page, SortKey, Window
 from .params import Params, integer
 
 T = TypeVar("T")
@@ -36,20 +35,17 @@ def page_request(params: Params, sid_prefix: str) -> PageRequest:
     if raw_size is not None:
         size = integer("PageSize", raw_size, 1)
         if size > MAX_PAGE_SIZE:
-            raise invalid(
-                f"Page size too large: PageSize={size}; the maximum page size is {MAX_PAGE_SIZE}",
-                20007,
-            )
+            raise page_size_too_large(size, MAX_PAGE_SIZE)
     raw_number = params.get("Page")
     number = integer("Page", raw_number, 0) if raw_number is not None else 0
     token = params.get("PageToken")
     if token is None or token == "":
         if number > 0:
-            raise invalid("PageToken is required for paging.")
+            raise invalid_parameter("PageToken is required for paging.")
         return PageRequest(size, number, None, None, None)
     match = re.fullmatch(rf"(PA|PB)({sid_prefix}[0-9a-fA-F]{{32}})", token)
     if match is None:
-        raise invalid(f"Invalid PageToken: '{token[:100]}'")
+        raise invalid_parameter(f"Invalid PageToken: '{token[:100]}'")
     return PageRequest(size, number, token, match.group(1), match.group(2))
 
 
@@ -64,7 +60,9 @@ def window(
         return Window(request.size, lo_ts, hi_ts)
     key = anchor_key(request.anchor_sid)
     if key is None:
-        raise invalid(f"Invalid PageToken: '{request.token}' names no record of this list")
+        raise invalid_parameter(
+            f"Invalid PageToken: '{request.token}' names no record of this list"
+        )
     if request.direction == "PA":
         return Window(request.size, lo_ts, hi_ts, after=key)
     return Window(request.size, lo_ts, hi_ts, before=key)

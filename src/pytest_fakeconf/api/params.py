@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-from ..core.errors import invalid
+from ..core.errors import invalid_parameter, invalid_url
 
 Pairs = Sequence[tuple[str, str]]
 
@@ -20,6 +21,7 @@ _INT_RE = re.compile(r"\A[+-]?\d{1,18}\Z")
 _HEX_RE = re.compile(r"\A[0-9a-fA-F]{32}\Z")
 _UTC = _dt.timezone.utc
 HTTP_METHODS = ("GET", "POST")
+W = TypeVar("W", bound=str)
 
 
 class Params:
@@ -62,11 +64,11 @@ class Params:
 def day_start(name: str, value: str) -> int:
     """Epoch seconds of midnight UTC of a ``YYYY-MM-DD`` value; 400 otherwise."""
     if not _DATE_RE.match(value):
-        raise invalid(f"Invalid {name}: '{value}' is not a date in the format YYYY-MM-DD")
+        raise invalid_parameter(f"Invalid {name}: '{value}' is not a date in the format YYYY-MM-DD")
     try:
         day = _dt.date.fromisoformat(value)
     except ValueError:
-        raise invalid(f"Invalid {name}: '{value}' is not a valid calendar date") from None
+        raise invalid_parameter(f"Invalid {name}: '{value}' is not a valid calendar date") from None
     return int(_dt.datetime(day.year, day.month, day.day, tzinfo=_UTC).timestamp())
 
 
@@ -96,20 +98,22 @@ def date_range(params: Params, field: str) -> DateRange:
     return lo, hi
 
 
-def integer(name: str, value: str, low: int, high: int | None = None, code: int = 20001) -> int:
+def integer(name: str, value: str, low: int, high: int | None = None) -> int:
     if not _INT_RE.match(value):
-        raise invalid(f"Invalid {name}: '{value}' is not an integer")
+        raise invalid_parameter(f"Invalid {name}: '{value}' is not an integer")
     number = int(value)
     if number < low or (high is not None and number > high):
         limit = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise invalid(f"Invalid {name}: {number} must be {limit}", code)
+        raise invalid_parameter(f"Invalid {name}: {number} must be {limit}")
     return number
 
 
-def enum(name: str, value: str, allowed: Sequence[str]) -> str:
-    if value not in allowed:
-        raise invalid(f"Invalid {name}: '{value}' is not one of {', '.join(allowed)}")
-    return value
+def enum(name: str, value: str, allowed: Sequence[W]) -> W:
+    """``value`` as one of ``allowed`` (typed as they are), else a 400."""
+    for word in allowed:
+        if value == word:
+            return word
+    raise invalid_parameter(f"Invalid {name}: '{value}' is not one of {', '.join(allowed)}")
 
 
 def boolean(name: str, value: str) -> bool:
@@ -118,14 +122,14 @@ def boolean(name: str, value: str) -> bool:
         return True
     if lowered == "false":
         return False
-    raise invalid(f"Invalid {name}: '{value}' is not true or false")
+    raise invalid_parameter(f"Invalid {name}: '{value}' is not true or false")
 
 
 def url(name: str, value: str) -> str:
     """An absolute http(s) URL, else Twilio's 21205."""
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or len(value) > 4096:
-        raise invalid(f"{name} is not a valid URL: {value[:200]}", 21205)
+        raise invalid_url(name, value)
     return value
 
 
@@ -135,11 +139,9 @@ def http_method(name: str, value: str) -> str:
 
 def sid(name: str, value: str, prefix: str) -> str:
     if not (len(value) == 34 and value.startswith(prefix) and _HEX_RE.match(value[2:])):
-        raise invalid(f"Invalid {name}: '{value[:100]}' is not a valid {prefix} SID")
+        raise invalid_parameter(f"Invalid {name}: '{value[:100]}' is not a valid {prefix} SID")
     return value
 
 
-def events(name: str, values: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
-    for value in values:
-        enum(name, value, allowed)
-    return tuple(values)
+def events(name: str, values: Sequence[str], allowed: Sequence[W]) -> tuple[W, ...]:
+    return tuple(enum(name, value, allowed) for value in values)

@@ -5,26 +5,37 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from ..core.backend import Backend
-from ..core.calls import Change, Dial
-from ..core.conferences import check_friendly_name
-from ..core.errors import NotFoundError, TwilioError, invalid
-from ..core.models import MAX_PARTICIPANTS, REGIONS, Conference, ConferenceSettings, Participant
+from ..core.conference_store import (
+    MAX_PARTICIPANTS,
+    Conference,
+    ConferenceSettings,
+    check_friendly_name,
+)
+from ..core.errors import (
+    conference_not_found_or_completed,
+    from_required,
+    invalid_parameter,
+    method_not_allowed,
+    not_found,
+    to_required,
+)
+from ..core.participant_store import Change, Dial, Participant
 from ..core.sids import is_sid
+from ..core.vocabulary import (
+    CALL_CALLBACK_EVENTS,
+    CONFERENCE_CALLBACK_EVENTS,
+    CONFERENCE_RECORDING_CALLBACK_EVENTS,
+    RECORDING_CALLBACK_EVENTS,
+    REGIONS,
+)
 from . import paging
 from .conferences import find_conference
 from .messages import ApiRequest, ApiResponse
 from .params import Params, boolean, enum, events, http_method, integer, sid, url
+from .routing import PathArgs, Route
 from .wire import conference_path, participant_json
 
 # Enumerations of CreateParticipant's parameters (OpenAPI descriptions, §1.3).
-CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
-CONFERENCE_EVENTS = (
-    "start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement",
-)  # fmt: skip
-RECORDING_EVENTS = (
-    "started", "in-progress", "paused", "resumed", "stopped", "completed", "failed", "absent",
-)  # fmt: skip
-CONFERENCE_RECORDING_EVENTS = ("in-progress", "completed", "failed", "absent")
 _ENUMS = {
     "Beep": ("true", "false", "onEnter", "onExit"),
     "ConferenceRecord": ("true", "false", "record-from-start", "do-not-record"),
@@ -110,12 +121,12 @@ def _flag(form: Params, name: str, default: bool) -> bool:
     return boolean(name, value)
 
 
-def parse_dial(form: Params) -> tuple[Dial, str | None]:
-    """A validated :class:`Dial` and the requested ``Region`` from a create form."""
+def parse_dial(form: Params) -> Dial:
+    """A validated :class:`Dial` from a create form."""
     if not form.get("From"):
-        raise invalid("'From' phone number is required", 21213)
+        raise from_required()
     if not form.get("To"):
-        raise invalid("No 'To' number is specified", 21201)
+        raise to_required()
     _check(
         form,
         urls=_CREATE_URLS,
@@ -129,37 +140,20 @@ def parse_dial(form: Params) -> tuple[Dial, str | None]:
         sid("Byoc", byoc, "BY")
     caller_name = form.get("CallerDisplayName")
     if caller_name is not None and not 2 <= len(caller_name) <= 255:
-        raise invalid("Invalid CallerDisplayName: it must be 2 to 255 characters")
-    settings = ConferenceSettings(
-        max_participants=int(form.get("MaxParticipants") or MAX_PARTICIPANTS),
-        record=form.get("ConferenceRecord") in ("true", "record-from-start"),
-        trim=form.get("ConferenceTrim") or "trim-silence",
-        status_callback=form.get("ConferenceStatusCallback") or None,
-        status_callback_method=(form.get("ConferenceStatusCallbackMethod") or "POST").upper(),
-        status_callback_events=events(
-            "ConferenceStatusCallbackEvent",
-            form.all("ConferenceStatusCallbackEvent"),
-            CONFERENCE_EVENTS,
-        )
-        or ("start", "end"),
-        recording_status_callback=form.get("ConferenceRecordingStatusCallback") or None,
-        recording_status_callback_method=(
-            form.get("ConferenceRecordingStatusCallbackMethod") or "POST"
-        ).upper(),
-        recording_status_callback_events=events(
-            "ConferenceRecordingStatusCallbackEvent",
-            form.all("ConferenceRecordingStatusCallbackEvent"),
-            CONFERENCE_RECORDING_EVENTS,
-        )
-        or ("completed",),
+        raise invalid_parameter("Invalid CallerDisplayName: it must be 2 to 255 characters")
+    settings = _settings(form)
+    call_events = events(
+        "StatusCallbackEvent", form.all("StatusCallbackEvent"), CALL_CALLBACK_EVENTS
     )
-    call_events = events("StatusCallbackEvent", form.all("StatusCallbackEvent"), CALL_EVENTS)
     events(
-        "RecordingStatusCallbackEvent", form.all("RecordingStatusCallbackEvent"), RECORDING_EVENTS
+        "RecordingStatusCallbackEvent",
+        form.all("RecordingStatusCallbackEvent"),
+        RECORDING_CALLBACK_EVENTS,
     )
+    region = form.get("Region")
     options = form.first_values()
     options["StatusCallbackEvent"] = " ".join(call_events or ("completed",))
-    dial = Dial(
+    return Dial(
         from_=form.get("From") or "",
         to=form.get("To") or "",
         label=form.get("Label"),
@@ -171,54 +165,64 @@ def parse_dial(form: Params) -> tuple[Dial, str | None]:
         end_conference_on_exit=_flag(form, "EndConferenceOnExit", False),
         settings=settings,
         options=options,
-        region=form.get("Region"),
+        region=None if region is None else enum("Region", region, REGIONS),
     )
-    return dial, form.get("Region")
 
 
-def create_participant(
-    backend: Backend, request: ApiRequest, account_sid: str, conference: str
-) -> ApiResponse:
+def _settings(form: Params) -> ConferenceSettings:
+    """The conference-wide settings a create asks for (the first participant's count)."""
+    return ConferenceSettings(
+        max_participants=int(form.get("MaxParticipants") or MAX_PARTICIPANTS),
+        record=form.get("ConferenceRecord") in ("true", "record-from-start"),
+        trim=form.get("ConferenceTrim") or "trim-silence",
+        status_callback=form.get("ConferenceStatusCallback") or None,
+        status_callback_method=(form.get("ConferenceStatusCallbackMethod") or "POST").upper(),
+        status_callback_events=events(
+            "ConferenceStatusCallbackEvent",
+            form.all("ConferenceStatusCallbackEvent"),
+            CONFERENCE_CALLBACK_EVENTS,
+        )
+        or ("start", "end"),
+        recording_status_callback=form.get("ConferenceRecordingStatusCallback") or None,
+        recording_status_callback_method=(
+            form.get("ConferenceRecordingStatusCallbackMethod") or "POST"
+        ).upper(),
+        recording_status_callback_events=events(
+            "ConferenceRecordingStatusCallbackEvent",
+            form.all("ConferenceRecordingStatusCallbackEvent"),
+            CONFERENCE_RECORDING_CALLBACK_EVENTS,
+        )
+        or ("completed",),
+    )
+
+
+def create_participant(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
     """201 with the participant ``queued``; the call is then answered (or fails)."""
-    dial, region = parse_dial(Params(request.form))
+    account_sid, conference = args.account_sid, args["ConferenceSid"]
+    dial = parse_dial(Params(request.form))
     target = _target(backend, account_sid, unquote(conference))
-    backend.calls.check_join(target, dial)  # everything is checked before anything changes
-    if target is None:
-        name = unquote(conference)
-        target = backend.create_conference(account_sid, name, status="init", region=region or "us1")
-    now, _ = backend.moment(None, target.date_updated)
-    participant = backend.calls.dial(target, dial, now)
-    body = participant_json(participant, queue_time="1000")
-    backend.calls.settle(participant, now)
-    return ApiResponse.json(201, body)
+    joined = backend.participants.join(account_sid, target, dial)
+    return ApiResponse.json(201, participant_json(joined.dialled, queue_time="1000"))
 
 
-def _target(backend: Backend, account_sid: str, name_or_sid: str) -> Conference | None:
-    """The conference a create names: an active one by SID, or by friendly name (None: new)."""
-    store = backend.conferences(account_sid)
+def _target(backend: Backend, account_sid: str, name_or_sid: str) -> Conference | str:
+    """The conference a create names: by SID (16022 if none), or a friendly name."""
     if is_sid(name_or_sid, "CF"):
-        found = store.get(name_or_sid)
-        if found is None or not found.active:
-            raise TwilioError(
-                400,
-                16022,
-                "The requested conference sid or friendly name refers to a non-existent "
-                "or completed conference",
-            )
+        found = backend.conference_store(account_sid).get(name_or_sid)
+        if found is None:
+            raise conference_not_found_or_completed()
         return found
     try:
-        check_friendly_name(name_or_sid)
+        return check_friendly_name(name_or_sid)
     except ValueError as error:
-        raise invalid(f"Invalid FriendlyName: {error}") from None
-    return store.active_named(name_or_sid)
+        raise invalid_parameter(f"Invalid FriendlyName: {error}") from None
 
 
-def list_participants(
-    backend: Backend, request: ApiRequest, account_sid: str, conference: str
-) -> ApiResponse:
+def list_participants(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
+    account_sid, conference = args.account_sid, args["ConferenceSid"]
     if not is_sid(unquote(conference), "CF"):
         # A friendly name is only meaningful to create (twilio-php #474).
-        raise TwilioError(405, 20004, "Method not allowed")
+        raise method_not_allowed()
     found = find_conference(backend, request, account_sid, conference)
     params = Params(request.query)
     wanted = {
@@ -253,20 +257,18 @@ def _participant(
     store = found.participants
     participant = store.find(unquote(call)) if store is not None else None
     if participant is None:
-        raise NotFoundError(request.path)
+        raise not_found(request.path)
     return participant
 
 
-def fetch_participant(
-    backend: Backend, request: ApiRequest, account_sid: str, conference: str, call: str
-) -> ApiResponse:
+def fetch_participant(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
+    account_sid, conference, call = args.account_sid, args["ConferenceSid"], args["CallSid"]
     participant = _participant(backend, request, account_sid, conference, call)
     return ApiResponse.json(200, participant_json(participant))
 
 
-def update_participant(
-    backend: Backend, request: ApiRequest, account_sid: str, conference: str, call: str
-) -> ApiResponse:
+def update_participant(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
+    account_sid, conference, call = args.account_sid, args["ConferenceSid"], args["CallSid"]
     participant = _participant(backend, request, account_sid, conference, call)
     form = Params(request.form)
     _check(form, urls=_UPDATE_URLS, methods=_UPDATE_METHODS, booleans=_UPDATE_BOOLEANS)
@@ -290,16 +292,27 @@ def update_participant(
             if (v := form.get(k)) is not None
         },
     )
-    backend.calls.check_change(participant, change)
-    now, _ = backend.moment(None, participant.date_updated)
-    backend.calls.change(participant, change, now)
+    backend.participants.update(participant, change)
     return ApiResponse.json(200, participant_json(participant))
 
 
-def delete_participant(
-    backend: Backend, request: ApiRequest, account_sid: str, conference: str, call: str
-) -> ApiResponse:
+def delete_participant(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
     """A kick: 204 with an empty body; the conference reacts (§5.3)."""
+    account_sid, conference, call = args.account_sid, args["ConferenceSid"], args["CallSid"]
     participant = _participant(backend, request, account_sid, conference, call)
-    backend.leave(participant, kicked=True)
+    backend.participants.leave(participant, kicked=True)
     return ApiResponse(204)
+
+
+PARTICIPANTS = "/2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants.json"
+PARTICIPANT = (
+    "/2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants/{CallSid}.json"
+)
+
+ROUTES = (
+    Route("POST", PARTICIPANTS, "CreateParticipant", create_participant),
+    Route("GET", PARTICIPANTS, "ListParticipant", list_participants, list_key="participants"),
+    Route("GET", PARTICIPANT, "FetchParticipant", fetch_participant),
+    Route("POST", PARTICIPANT, "UpdateParticipant", update_participant),
+    Route("DELETE", PARTICIPANT, "DeleteParticipant", delete_participant),
+)

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
-from ..core.models import Conference, Participant, Recording
+from ..core.conference_store import Conference
+from ..core.participant_store import Participant
+from ..core.recording_store import Recording
+from ..formats import API_VERSION as API_VERSION
+from ..formats import rfc2822 as rfc2822
 
-API_VERSION = "2010-04-01"
 PREFIX = f"/{API_VERSION}"
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def rfc2822(value: _dt.datetime | None) -> str | None:
-    """``Fri, 18 Feb 2011 19:26:50 +0000`` for a UTC datetime (the core stores UTC)."""
-    if value is None:
-        return None
-    return (
-        f"{_DAYS[value.weekday()]}, {value.day:02d} {_MONTHS[value.month - 1]} {value.year:04d} "
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d} +0000"
-    )
 
 
 def account_path(account_sid: str) -> str:

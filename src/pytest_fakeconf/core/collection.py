@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from .index import KeyIndex, Page, Window, select
-from .models import SortKey
+from .index import KeyIndex, Page, SortKey, Window, select
 
 T = TypeVar("T")
 

@@ -1,233 +1,249 @@
-"""Conferences of one account: the records, their indexes and their rules.
+"""Conference operations: create, end, start, announce, list.
 
-Rules enforced here (sources in ``shared/reference/twilio-conference-api.md``):
-
-* a conference is ``init``, ``in-progress`` or ``completed`` and only moves forward;
-* only one *active* (``init`` or ``in-progress``) conference per friendly name
-  (§5.2: "Only one of these distinct conferences may be in-progress at any given
-  time"; an ``init`` one counts too, since a new participant would join it);
-* a completed conference carries exactly one of Twilio's five end reasons, and
-  ``call_sid_ending_conference`` is null only for ``conference-ended-via-api`` (§5.3);
-* friendly names are at most 128 characters.
+Each public method is one use-case: it checks, stamps (the clock, through
+``backend.moment``), mutates, settles, and holds the event listeners back in its
+own batch until it is over. The record, its store and its pure rules are in
+:mod:`.conference_store`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from .clock import epoch_seconds
-from .errors import TwilioError
-from .index import KeyIndex, Page, Window, select
-from .models import (
-    CONFERENCE_STATUSES,
-    END_REASONS,
-    FRIENDLY_NAME_MAX,
-    REGIONS,
+from .clock import as_utc, epoch_seconds
+from .conference_store import (
     Conference,
-    SortKey,
+    ConferenceFilter,
+    check_active,
+    check_end,
+    check_friendly_name,
+    ending_call,
 )
+from .index import Page, Window
+from .schedule import Scheduled
 from .sids import is_sid
+from .vocabulary import (
+    CONFERENCE_STATUSES,
+    VIA_API,
+    ConferenceStatus,
+    EndReason,
+    LeaveReason,
+    Region,
+    one_of,
+)
 
-VIA_API = "conference-ended-via-api"
+if TYPE_CHECKING:
+    from .backend import Backend
+    from .participant_store import Participant
 
-
-@dataclass(frozen=True, slots=True)
-class ConferenceFilter:
-    """The list filters of ``GET …/Conferences.json``; bounds are inclusive epoch seconds."""
-
-    status: str | None = None
-    friendly_name: str | None = None
-    updated_lo: int | None = None
-    updated_hi: int | None = None
-
-    def accepts(self, conference: Conference) -> bool:
-        if self.status is not None and conference.status != self.status:
-            return False
-        if self.friendly_name is not None and conference.friendly_name != self.friendly_name:
-            return False
-        if self.updated_lo is not None or self.updated_hi is not None:
-            updated = epoch_seconds(conference.date_updated)
-            if self.updated_lo is not None and updated < self.updated_lo:
-                return False
-            if self.updated_hi is not None and updated > self.updated_hi:
-                return False
-        return True
+# ReasonParticipantLeft of the participants still there when a conference ends.
+_LEFT_BECAUSE: dict[EndReason, LeaveReason] = {
+    VIA_API: "conference_ended_via_api",
+    "participant-with-end-conference-on-exit-left": "moderator_ended_conference",
+    "participant-with-end-conference-on-exit-kicked": "moderator_ended_conference",
+}
 
 
-def check_friendly_name(name: object) -> str:
-    if not isinstance(name, str):
-        raise TypeError(f"friendly_name must be a str, not {type(name).__name__}")
-    if not name:
-        raise ValueError("friendly_name must not be empty")
-    if len(name) > FRIENDLY_NAME_MAX:
-        raise ValueError(
-            f"friendly_name is {len(name)} characters; Twilio allows at most {FRIENDLY_NAME_MAX}"
-        )
-    return name
+class Conferences:
+    """The conference use-cases of one fake (every account's)."""
 
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
 
-def check_end(reason: object, call_sid: object) -> None:
-    """Refuse an end reason or ending call SID that Twilio would never report."""
-    if reason not in END_REASONS:
-        raise ValueError(f"reason must be one of {', '.join(END_REASONS)}; got {reason!r}")
-    if reason == VIA_API and call_sid is not None:
-        raise ValueError(
-            "a conference ended via the API has no call_sid_ending_conference; "
-            "pass call_sid only with a participant reason"
-        )
-    if call_sid is not None and not is_sid(call_sid, "CA"):
-        raise ValueError(f"call_sid must be 'CA' + 32 hex digits, got {call_sid!r}")
-
-
-def check_active(conference: Conference) -> None:
-    """16001 (UNVERIFIED code; twilio-node #663 shows a 400) unless ``conference`` is live."""
-    if not conference.active:
-        raise TwilioError(
-            400,
-            16001,
-            f"Conference {conference.sid} is not currently active; it is already completed",
-        )
-
-
-def ending_call(reason: str, call_sid: str | None, draw: Callable[[], str]) -> str | None:
-    """The call SID a conference end names: none via the API, else ``call_sid`` or a drawn one."""
-    if reason == VIA_API or call_sid is not None:
-        return call_sid
-    return draw()
-
-
-class ConferenceStore:
-    """All conferences of one account, indexed for Twilio's list filters."""
-
-    __slots__ = (
-        "_active_by_name",
-        "_all",
-        "_by_key",
-        "_by_name",
-        "_by_seq",
-        "_by_sid",
-        "_by_status",
-        "_updated",
-    )
-
-    def __init__(self) -> None:
-        self._by_sid: dict[str, Conference] = {}
-        self._by_key: dict[SortKey, Conference] = {}
-        self._by_seq: dict[int, Conference] = {}
-        # (epoch seconds of date_updated, sequence): answers DateUpdated filters
-        # from the conferences updated in the range instead of walking them all.
-        self._updated = KeyIndex()
-        self._all = KeyIndex()
-        self._by_status: dict[str, KeyIndex] = {s: KeyIndex() for s in CONFERENCE_STATUSES}
-        self._by_name: dict[str, KeyIndex] = {}
-        self._active_by_name: dict[str, Conference] = {}
-
-    def __len__(self) -> int:
-        return len(self._by_sid)
-
-    def get(self, sid: str) -> Conference | None:
-        return self._by_sid.get(sid)
-
-    def active_named(self, friendly_name: str) -> Conference | None:
-        return self._active_by_name.get(friendly_name)
-
-    def newest_first(self) -> Iterator[Conference]:
-        by_key = self._by_key
-        lo, hi = self._all.span(None, None)
-        for key in self._all.descending(lo, hi):
-            yield by_key[key]
-
-    def add(self, conference: Conference) -> None:
-        if conference.status not in CONFERENCE_STATUSES:
-            raise ValueError(
-                f"status must be one of {', '.join(CONFERENCE_STATUSES)}; got {conference.status!r}"
+    # -- creating ---------------------------------------------------------------
+    def create(
+        self,
+        account_sid: str,
+        friendly_name: str | None = None,
+        *,
+        status: ConferenceStatus = "in-progress",
+        region: Region = "us1",
+        date_created: _dt.datetime | None = None,
+        sid: str | None = None,
+    ) -> Conference:
+        """A new conference. One born ``completed`` ended the commonest way:
+        the last participant hung up (tests wanting another reason create it
+        active and end it, or use :meth:`create_ended`)."""
+        one_of("status", status, CONFERENCE_STATUSES)
+        if status == "completed":
+            return self.create_ended(
+                account_sid, friendly_name, region=region, date_created=date_created, sid=sid
             )
-        if conference.region not in REGIONS:
-            raise ValueError(
-                f"region must be one of {', '.join(REGIONS)}; got {conference.region!r}"
-            )
-        if conference.sid in self._by_sid:
-            raise TwilioError(409, 16099, f"Conference {conference.sid} already exists")
-        if conference.active:
-            other = self._active_by_name.get(conference.friendly_name)
-            if other is not None:
-                raise TwilioError(
-                    409,
-                    16099,
-                    f"Conference '{conference.friendly_name}' is already active as {other.sid}; "
-                    "only one conference per friendly name may be active at a time",
-                )
-            self._active_by_name[conference.friendly_name] = conference
-        self._by_sid[conference.sid] = conference
-        self._by_key[conference.key] = conference
-        self._by_seq[conference.key[1]] = conference
-        self._updated.add(_updated_key(conference))
-        self._all.add(conference.key)
-        self._by_status[conference.status].add(conference.key)
-        self._by_name.setdefault(conference.friendly_name, KeyIndex()).add(conference.key)
+        with self._backend.events.batch():
+            conference = self._new(account_sid, friendly_name, status, region, date_created, sid)
+            self._backend.conference_store(account_sid).add(conference)
+            self._backend.emit_conference("conference-create", conference, conference.date_created)
+        return conference
 
-    def set_status(self, conference: Conference, status: str) -> None:
-        """Move a stored conference to ``status`` and keep the indexes in step."""
-        if status == conference.status:
-            return
-        self._by_status[conference.status].remove(conference.key)
-        self._by_status[status].add(conference.key)
-        if conference.active and status == "completed":
-            del self._active_by_name[conference.friendly_name]
-        conference.status = status
+    def create_ended(
+        self,
+        account_sid: str,
+        friendly_name: str | None = None,
+        *,
+        region: Region = "us1",
+        date_created: _dt.datetime | None = None,
+        sid: str | None = None,
+        reason: EndReason = "last-participant-left",
+        call_sid: str | None = None,
+        ended_at: _dt.datetime | None = None,
+    ) -> Conference:
+        """A conference that already ran and ended (for history and reports)."""
+        check_end(reason, call_sid)
+        conference = self._new(account_sid, friendly_name, "completed", region, date_created, sid)
+        ended = conference.date_created if ended_at is None else as_utc(ended_at, "ended_at")
+        if ended < conference.date_created:
+            raise ValueError(
+                f"ended_at ({ended}) is before date_created ({conference.date_created})"
+            )
+        conference.reason_conference_ended = reason
+        conference.call_sid_ending_conference = ending_call(reason, call_sid, self._call_sid)
+        conference.date_updated = ended
+        self._backend.conference_store(account_sid).add(conference)
+        return conference
+
+    def _new(
+        self,
+        account_sid: str,
+        friendly_name: str | None,
+        status: ConferenceStatus,
+        region: Region,
+        date_created: _dt.datetime | None,
+        sid: str | None,
+    ) -> Conference:
+        backend = self._backend
+        if sid is not None and not is_sid(sid, "CF"):
+            raise ValueError(f"sid must be 'CF' + 32 hex digits, got {sid!r}")
+        if friendly_name is not None:
+            check_friendly_name(friendly_name)
+        now, _ = backend.moment(None)
+        created = now if date_created is None else as_utc(date_created, "date_created")
+        sid = sid if sid is not None else backend.sids.sid("CF")
+        return Conference(
+            account_sid=account_sid,
+            sid=sid,
+            friendly_name=friendly_name if friendly_name is not None else f"room-{sid[-8:]}",
+            region=region,
+            status=status,
+            date_created=created,
+            date_updated=created,
+            key=(epoch_seconds(created), backend.next_seq()),
+        )
+
+    def _call_sid(self) -> str:
+        return self._backend.sids.sid("CA")
+
+    # -- changing -----------------------------------------------------------------
+    def update(
+        self,
+        conference: Conference,
+        *,
+        status: ConferenceStatus | None = None,
+        announce_url: str | None = None,
+        announce_method: str = "POST",
+    ) -> None:
+        """``POST …/Conferences/{Sid}.json``: announce, then end (``status="completed"``)."""
+        with self._backend.events.batch():
+            if announce_url is not None:
+                self.announce(conference, announce_url, announce_method)
+            if status == "completed":
+                self.end(conference)
+
+    def announce(self, conference: Conference, url: str, method: str = "POST") -> None:
+        """Play ``url`` into a live conference; it keeps running."""
+        backend = self._backend
+        with backend.events.batch():
+            check_active(conference)
+            now, _ = backend.moment(None, conference.date_updated)
+            backend.conference_store(conference.account_sid).touch(conference, now)
+            backend.emit_conference("conference-announce", conference, now, url=url, method=method)
 
     def end(
         self,
         conference: Conference,
-        reason: str,
-        call_sid: str | None,
-        at: _dt.datetime,
+        reason: EndReason = VIA_API,
+        call_sid: str | None = None,
+        *,
+        at: _dt.datetime | None = None,
+    ) -> Scheduled | None:
+        """End ``conference`` for ``reason`` now, back-dated, or later.
+
+        The four participant reasons name a call (``call_sid`` or a generated
+        one). A future ``at`` schedules the end (returned); it happens when
+        the clock passes that moment.
+        """
+        backend = self._backend
+        with backend.events.batch():
+            check_end(reason, call_sid)
+            when, later = backend.moment(at, conference.date_updated)
+            check_active(conference)
+            ending_sid = ending_call(reason, call_sid, self._call_sid)
+            if later:
+                return backend.scheduler.at(
+                    when,
+                    f"end {conference.sid} ({reason})",
+                    lambda moment: self._end(conference, reason, ending_sid, moment),
+                    conference,
+                )
+            self._end(conference, reason, ending_sid, when)
+            return None
+
+    def _end(
+        self, conference: Conference, reason: EndReason, call_sid: str | None, at: _dt.datetime
     ) -> None:
+        ending = None
+        if call_sid is not None and conference.participants is not None:
+            ending = conference.participants.find(call_sid)
+        self.finish(conference, reason, ending, at, call_sid=call_sid)
+
+    def finish(
+        self,
+        conference: Conference,
+        reason: EndReason,
+        ending: Participant | None,
+        at: _dt.datetime,
+        *,
+        call_sid: str | None = None,
+    ) -> None:
+        """The settling step of every end: remaining participants leave, the
+        recording completes, then the conference is ``completed`` and
+        ``conference-end`` is its last event."""
+        backend = self._backend
         check_active(conference)
-        self.set_status(conference, "completed")
-        conference.reason_conference_ended = reason
-        conference.call_sid_ending_conference = call_sid
-        self.touch(conference, at)
+        if ending is not None:
+            call_sid = ending.call_sid
+        at = max(at, conference.date_updated)
+        if conference.participants is not None:
+            because = _LEFT_BECAUSE.get(reason, "conference_ended_via_api")
+            for participant in conference.participants.live():
+                backend.participants.disconnect(participant, at, because)
+        backend.recordings.finish(conference, at)
+        backend.conference_store(conference.account_sid).end(conference, reason, call_sid, at)
+        backend.emit_conference(
+            "conference-end",
+            conference,
+            conference.date_updated,
+            reason_conference_ended=reason,
+            call_sid_ending_conference=call_sid,
+            participant_label_ending_conference=ending.label if ending is not None else None,
+        )
 
-    def touch(self, conference: Conference, at: _dt.datetime) -> None:
-        """Move ``date_updated`` to ``at``; it never goes backwards."""
-        if at <= conference.date_updated:
+    def start_if_ready(self, conference: Conference, at: _dt.datetime) -> None:
+        """Settling after a join: ``init`` → ``in-progress`` once two are connected
+        and one starts it (and the recording starts, if the conference records)."""
+        if conference.status != "init" or conference.participants is None:
             return
-        self._updated.remove(_updated_key(conference))
-        conference.date_updated = at
-        self._updated.add(_updated_key(conference))
+        connected = conference.participants.connected()
+        if len(connected) < 2 or not any(p.start_conference_on_enter for p in connected):
+            return
+        backend = self._backend
+        store = backend.conference_store(conference.account_sid)
+        store.set_status(conference, "in-progress")
+        store.touch(conference, at)
+        backend.emit_conference("conference-start", conference, at)
+        if conference.settings is not None and conference.settings.record:
+            backend.recordings.start(conference, at)
 
-    def page(self, flt: ConferenceFilter, window: Window) -> Page[Conference]:
-        """A page of conferences matching ``flt``, walking the smallest index."""
-        index = self._all
-        residual = flt
-        if flt.status is not None:
-            index = self._by_status.get(flt.status, KeyIndex())
-            residual = ConferenceFilter(None, flt.friendly_name, flt.updated_lo, flt.updated_hi)
-        if flt.friendly_name is not None:
-            named = self._by_name.get(flt.friendly_name, KeyIndex())
-            if len(named) < len(index):
-                index = named
-                residual = ConferenceFilter(flt.status, None, flt.updated_lo, flt.updated_hi)
-        if flt.updated_hi is not None:
-            # date_created <= date_updated, so the update bound caps creation too.
-            hi = flt.updated_hi if window.hi_ts is None else min(window.hi_ts, flt.updated_hi)
-            window = replace(window, hi_ts=hi)
-        if flt.updated_lo is not None or flt.updated_hi is not None:
-            ulo, uhi = self._updated.span(flt.updated_lo, flt.updated_hi)
-            lo, hi = index.span(window.lo_ts, window.hi_ts)
-            if uhi - ulo < hi - lo:
-                # Fewer conferences were updated in the range than the walk
-                # would visit: page over those alone.
-                by_seq = self._by_seq
-                updated = (by_seq[seq] for _, seq in self._updated.ascending(ulo, uhi))
-                keys = sorted(c.key for c in updated if flt.accepts(c))
-                return select(KeyIndex.of(keys), window, self._by_key.__getitem__)
-        accept = None if residual == ConferenceFilter() else residual.accepts
-        return select(index, window, self._by_key.__getitem__, accept)
-
-
-def _updated_key(conference: Conference) -> SortKey:
-    return (epoch_seconds(conference.date_updated), conference.key[1])
+    # -- reading --------------------------------------------------------------------
+    def list(self, account_sid: str, flt: ConferenceFilter, window: Window) -> Page[Conference]:
+        return self._backend.conference_store(account_sid).page(flt, window)

@@ -13,12 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from .vocabulary import EventKind
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
     """``kind`` is e.g. ``conference-end``; ``data`` holds the event's facts."""
 
-    kind: str
+    kind: EventKind
     account_sid: str
     conference_sid: str
     at: _dt.datetime

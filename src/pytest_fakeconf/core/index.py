@@ -14,9 +14,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from .models import SortKey
-
 T = TypeVar("T")
+
+# Sort key of a record: (date_created in epoch seconds, creation sequence).
+# The sequence breaks ties inside one second in creation order, so "newest
+# first" is exact even under a frozen clock.
+SortKey = tuple[int, int]
 
 _MIN_SEQ = -1
 _MAX_SEQ = 1 << 62

@@ -1,80 +1,302 @@
-"""The live participants of one conference, and Twilio's rules for labels.
+"""Participant operations: calls that join, change, and leave a conference.
 
-Only live participants exist (§5.4): one who leaves, is kicked or whose
-conference ends is removed, and a fetch of it is a 404.
+The rules (``shared/reference/twilio-conference-api.md`` §5.1, §5.3, §5.4):
+
+* a dialled participant is ``queued``; the call is then answered (by default at
+  once) and ``connected``, or fails (busy, no answer, failed) and is gone;
+* a conference starts (``init`` → ``in-progress``) once two participants are
+  connected and one of them has ``start_conference_on_enter``;
+* it ends when a participant with ``end_conference_on_exit`` leaves or is
+  kicked, or when the last participant leaves or is kicked, naming that call;
+* only live participants exist: whoever leaves is removed.
+
+Each public method is one use-case (check, stamp, mutate, settle, in its own
+event batch); the record, its store and the label rules are in
+:mod:`.participant_store`.
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
+import datetime as _dt
+from typing import TYPE_CHECKING, NamedTuple
 
-from .collection import Collection
-from .errors import TwilioError
-from .models import Participant
+from . import errors
+from .conference_store import Conference
+from .participant_store import (
+    MODIFY_OPTIONS,
+    Change,
+    Dial,
+    Participant,
+    ParticipantStore,
+    check_label,
+)
+from .schedule import Scheduled
+from .sids import is_sid
+from .vocabulary import (
+    CALL_OUTCOMES,
+    CallOutcome,
+    EndReason,
+    LeaveReason,
+    ParticipantStatus,
+    one_of,
+)
 
-LABEL_MAX = 128
-_CALL_SID_SHAPE = re.compile(r"\ACA[0-9a-f]{32}\Z")
+if TYPE_CHECKING:
+    from .backend import Backend
 
 
-def check_label(label: str) -> str:
-    """16024 unless the label is 1 to 128 characters, not a call SID, and has no ``/``."""
-    if (
-        not label
-        or len(label) > LABEL_MAX
-        or _CALL_SID_SHAPE.match(label)
-        or "/" in label
-        or "%2f" in label.lower()
-    ):
-        raise TwilioError(
-            400,
-            16024,
-            "Invalid participant label, must not exceed 128 characters, "
-            "must not be a CallSid, must not contain '/'",
-        )
-    return label
+class Joined(NamedTuple):
+    """A join: the live participant, and a copy of it as dialled (``queued``), which
+    is what Twilio's answer to a create shows."""
+
+    participant: Participant
+    dialled: Participant
 
 
-class ParticipantStore(Collection[Participant]):
-    """Live participants, by call SID and by label; paged by hidden ``CP`` SIDs."""
+class Participants:
+    """The participant use-cases of one fake."""
 
-    __slots__ = ("_by_call", "_by_label")
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self.outcomes: dict[str, CallOutcome] = {}
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._by_call: dict[str, Participant] = {}
-        self._by_label: dict[str, Participant] = {}
+    def set_call_outcome(self, number: str, outcome: CallOutcome) -> None:
+        """What happens when a participant is dialled at ``number``."""
+        self.outcomes[number] = one_of("outcome", outcome, CALL_OUTCOMES)
 
-    def add(self, participant: Participant) -> None:
-        if participant.label is not None:
-            self.check_label_free(participant.label)
-        self._add(participant.key, participant.cp_sid, participant)
-        self._by_call[participant.call_sid] = participant
-        if participant.label is not None:
-            self._by_label[participant.label] = participant
+    # -- joining ------------------------------------------------------------
+    def join(self, account_sid: str, conference: Conference | str, dial: Dial) -> Joined:
+        """A call joins ``conference`` (a record, or the friendly name of the active
+        conference to join, started ``init`` in ``dial.region`` when there is none):
+        checked, dialled now, then answered (or failed) as its number is set up to."""
+        backend = self._backend
+        with backend.events.batch():
+            if isinstance(conference, str):
+                name: str | None = conference
+                target = backend.conference_store(account_sid).active_named(conference)
+            else:
+                name, target = None, conference
+            self.check_join(target, dial)  # everything is checked before anything changes
+            if target is None:
+                assert name is not None
+                target = backend.conferences.create(
+                    account_sid, name, status="init", region=dial.region or "us1"
+                )
+            now, _ = backend.moment(None, target.date_updated)
+            participant = self._dial(target, dial, now)
+            dialled = dataclasses.replace(participant, options=dict(participant.options))
+            self.settle(participant, now)
+        return Joined(participant, dialled)
 
-    def remove(self, participant: Participant) -> None:
-        if self._by_call.get(participant.call_sid) is not participant:
+    def check_join(self, conference: Conference | None, dial: Dial) -> None:
+        """Raise Twilio's error if ``dial`` cannot join ``conference`` (None: a new one)."""
+        if conference is not None and not conference.active:
+            raise errors.conference_not_found_or_completed()
+        if dial.label is not None:
+            check_label(dial.label)
+        if dial.call_sid is not None and not is_sid(dial.call_sid, "CA"):
+            raise ValueError(f"call_sid must be 'CA' + 32 hex digits, got {dial.call_sid!r}")
+        store = conference.participants if conference is not None else None
+        if dial.coaching and dial.call_sid_to_coach is None:
+            raise errors.coaching_requires_target()
+        if dial.call_sid_to_coach is not None and (
+            store is None or not store.has_call(dial.call_sid_to_coach)
+        ):
+            raise errors.coach_target_missing()
+        if store is None or conference is None:
             return
-        self._remove(participant.key)
-        del self._by_call[participant.call_sid]
-        if participant.label is not None:
-            del self._by_label[participant.label]
+        if dial.label is not None:
+            store.check_label_free(dial.label)
+        if dial.call_sid is not None and store.has_call(dial.call_sid):
+            raise ValueError(f"call {dial.call_sid} is already in the conference")
+        limit = (conference.settings or dial.settings).max_participants
+        if len(store) >= limit:
+            raise errors.conference_full()
 
-    def check_label_free(self, label: str) -> None:
-        if label in self._by_label:
-            raise TwilioError(400, 16026, "Participant label is in use by another participant")
+    def _dial(self, conference: Conference, dial: Dial, at: _dt.datetime) -> Participant:
+        """Add a ``queued`` participant (already checked with :meth:`check_join`)."""
+        backend = self._backend
+        if conference.settings is None:
+            conference.settings = dial.settings
+        if dial.region is not None and not conference.settings.region_chosen:
+            # "Twilio sets the region parameter from the first participant that
+            # specifies the parameter and will ignore the parameter from
+            # subsequent participants." (TwiML <Conference> docs)
+            conference.settings.region_chosen = True
+            conference.region = dial.region
+        if conference.participants is None:
+            conference.participants = ParticipantStore()
+        participant = Participant(
+            account_sid=conference.account_sid,
+            conference_sid=conference.sid,
+            call_sid=dial.call_sid if dial.call_sid is not None else backend.sids.sid("CA"),
+            cp_sid=backend.sids.sid("CP"),
+            key=(int(at.timestamp()), backend.next_seq()),
+            date_created=at,
+            date_updated=at,
+            label=dial.label,
+            muted=dial.muted,
+            hold=dial.hold,
+            coaching=dial.coaching,
+            call_sid_to_coach=dial.call_sid_to_coach,
+            start_conference_on_enter=dial.start_conference_on_enter,
+            end_conference_on_exit=dial.end_conference_on_exit,
+            from_=dial.from_,
+            to=dial.to,
+            options=dict(dial.options),
+        )
+        conference.participants.add(participant)
+        backend.emit_participant("call-initiated", participant, at)
+        return participant
 
-    def find(self, call_sid_or_label: str) -> Participant | None:
-        """Twilio's ``{CallSid}`` path segment: a call SID or a label."""
-        found = self._by_call.get(call_sid_or_label)
-        return found if found is not None else self._by_label.get(call_sid_or_label)
+    def settle(self, participant: Participant, at: _dt.datetime) -> None:
+        """Answer (or fail) a queued call as its number is set up to."""
+        if participant.status != "queued":
+            return
+        backend = self._backend
+        conference = backend.conference_of(participant)
+        outcome = self.outcomes.get(participant.to, "answer")
+        backend.emit_participant("call-ringing", participant, at)
+        if outcome != "answer":
+            self._drop(participant, at, "failed", outcome, "participant_add_failed")
+            if conference.status == "init" and not conference.participants:
+                # Nobody is left in a conference that never started: it ends with
+                # that call. (Twilio does not document this case; a conference a
+                # test set up in progress is left alone.)
+                backend.conferences.finish(conference, "last-participant-left", participant, at)
+            return
+        participant.status = "connected"
+        participant.date_updated = max(participant.date_updated, at)
+        backend.emit_participant("call-answered", participant, at)
+        backend.emit_participant("participant-join", participant, at)
+        backend.conferences.start_if_ready(conference, at)
 
-    def live(self) -> list[Participant]:
-        """Every live participant, oldest first."""
-        return list(reversed(list(self.newest_first())))
+    # -- changing -----------------------------------------------------------
+    def update(self, participant: Participant, change: Change) -> None:
+        """Change a live participant now: 16028 unless a coach's target is present;
+        the changes are reported as events."""
+        backend = self._backend
+        with backend.events.batch():
+            now, _ = backend.moment(None, participant.date_updated)
+            if not participant.live:
+                raise errors.participant_gone(participant.call_sid)
+            self.check_change(participant, change)
+            self._change(participant, change, now)
 
-    def connected(self) -> list[Participant]:
-        return [p for p in self._by_call.values() if p.status == "connected"]
+    def check_change(self, participant: Participant, change: Change) -> None:
+        """16028 unless a coach's target (new or kept) is present in the conference."""
+        target = change.call_sid_to_coach or participant.call_sid_to_coach
+        if change.coaching is True and target is None:
+            raise errors.coaching_requires_target()
+        if change.call_sid_to_coach is not None or change.coaching is True:
+            store = self._backend.conference_of(participant).participants
+            if target is None or store is None or not store.has_call(target):
+                raise errors.coach_target_missing()
 
-    def has_call(self, call_sid: str) -> bool:
-        return call_sid in self._by_call
+    def _change(self, participant: Participant, change: Change, at: _dt.datetime) -> None:
+        """Apply a checked update and report what changed as events."""
+        emit = self._backend.emit_participant
+        changed = False
+        if change.muted is not None and change.muted != participant.muted:
+            participant.muted = change.muted
+            emit("participant-mute" if change.muted else "participant-unmute", participant, at)
+            changed = True
+        if change.hold is not None and change.hold != participant.hold:
+            participant.hold = change.hold
+            emit("participant-hold" if change.hold else "participant-unhold", participant, at)
+            changed = True
+        modified = False
+        if change.coaching is not None and change.coaching != participant.coaching:
+            participant.coaching = change.coaching
+            modified = True
+        if change.call_sid_to_coach is not None:
+            modified |= change.call_sid_to_coach != participant.call_sid_to_coach
+            participant.call_sid_to_coach = change.call_sid_to_coach
+        if (
+            change.end_conference_on_exit is not None
+            and change.end_conference_on_exit != participant.end_conference_on_exit
+        ):
+            participant.end_conference_on_exit = change.end_conference_on_exit
+            modified = True
+        for key, value in change.options.items():
+            if participant.options.get(key) != value:
+                modified |= key in MODIFY_OPTIONS
+                participant.options[key] = value
+                changed = True
+        if modified:
+            emit("participant-modify", participant, at)
+        if change.announce_url is not None:
+            url, method = change.announce_url, change.announce_method
+            emit("participant-announce", participant, at, url=url, method=method)
+        if changed or modified or change.announce_url is not None:
+            participant.date_updated = max(participant.date_updated, at)
+
+    # -- leaving ------------------------------------------------------------
+    def leave(
+        self, participant: Participant, *, kicked: bool, at: _dt.datetime | None = None
+    ) -> Scheduled | None:
+        """The call hangs up (``kicked=False``) or is removed over the API (a kick):
+        now, back-dated, or at a future ``at`` (scheduled, returned)."""
+        backend = self._backend
+        with backend.events.batch():
+            when, later = backend.moment(at, participant.date_updated)
+            if not participant.live:
+                raise errors.participant_gone(participant.call_sid)
+            if later:
+                return backend.scheduler.at(
+                    when,
+                    f"{'kick' if kicked else 'leave'} {participant.call_sid}",
+                    lambda moment: self._leave(participant, kicked, moment),
+                    backend.conference_of(participant),
+                )
+            self._leave(participant, kicked, when)
+            return None
+
+    def _leave(self, participant: Participant, kicked: bool, at: _dt.datetime) -> None:
+        if not participant.live:
+            raise errors.participant_gone(participant.call_sid)
+        backend = self._backend
+        conference = backend.conference_of(participant)
+        because: LeaveReason = "participant_updated_via_api" if kicked else "participant_hung_up"
+        self._drop(participant, at, "complete", "completed", because)
+        if not conference.active:
+            return
+        reason: EndReason
+        if participant.end_conference_on_exit:
+            reason = (
+                "participant-with-end-conference-on-exit-kicked"
+                if kicked
+                else "participant-with-end-conference-on-exit-left"
+            )
+        elif not conference.participants:
+            reason = "last-participant-kicked" if kicked else "last-participant-left"
+        else:
+            return
+        backend.conferences.finish(conference, reason, participant, at)
+
+    def disconnect(self, participant: Participant, at: _dt.datetime, reason: LeaveReason) -> None:
+        """Settling of a conference end: drop a participant because its conference ended."""
+        self._drop(participant, at, "complete", "completed", reason)
+
+    def _drop(
+        self,
+        participant: Participant,
+        at: _dt.datetime,
+        status: ParticipantStatus,
+        call_status: str,
+        reason: LeaveReason,
+    ) -> None:
+        """The participant is gone (only live participants exist): ``participant-leave``."""
+        participant.status = status
+        participant.date_updated = max(participant.date_updated, at)
+        store = self._backend.conference_of(participant).participants
+        if store is not None:
+            store.remove(participant)
+        self._backend.emit_participant(
+            "participant-leave",
+            participant,
+            at,
+            participant_call_status=call_status,
+            reason_participant_left=reason,
+        )

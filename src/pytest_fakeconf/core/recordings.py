@@ -1,96 +1,127 @@
-"""Conference recordings: their states, their clock, and their price.
+"""Recording operations: a conference recording starts with the conference and
+stops and completes when it ends; tests and the API pause, resume and stop it.
 
-States (OpenAPI ``conference_recording_enum_status``): ``in-progress`` ⇄ ``paused``
-by update; ``stopped`` by update or when the conference ends; then, the fake
-processing instantly, ``completed`` with a duration and a price (§6).
+Each public method is one use-case (check, stamp, mutate, settle, in its own
+event batch); the record, its store and its state transitions are in
+:mod:`.recording_store`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
-from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING, NamedTuple
 
-from .collection import Collection
-from .errors import TwilioError
-from .models import Recording
+from . import errors, recording_store
+from .conference_store import Conference
+from .recording_store import Recording, RecordingStore
+from .vocabulary import (
+    PAUSE_BEHAVIORS,
+    RECORDING_STATUSES,
+    EventKind,
+    PauseBehavior,
+    RecordingStatus,
+    one_of,
+)
 
-# Twilio's example of a completed 4 s recording: price "-0.0025", price_unit "USD".
-# The fake charges that per started minute.
-PRICE_PER_MINUTE = Decimal("0.0025")
-PRICE_UNIT = "USD"
-CURRENT = "Twilio.CURRENT"
-PAUSE_BEHAVIORS = ("skip", "silence")
-# What an update may ask for, from each state.
-_ALLOWED = {
-    "in-progress": {"paused", "stopped", "in-progress"},
-    "paused": {"in-progress", "stopped", "paused"},
+if TYPE_CHECKING:
+    from .backend import Backend
+
+# The event a recording's new status is reported as.
+_EVENTS: dict[RecordingStatus, EventKind] = {
+    "in-progress": "recording-in-progress",
+    "paused": "recording-paused",
+    "stopped": "recording-stopped",
+    "completed": "recording-completed",
 }
 
 
-def price_for(seconds: int) -> str:
-    minutes = (Decimal(seconds) / 60).to_integral_value(rounding=ROUND_CEILING)
-    return f"-{max(minutes, Decimal(1)) * PRICE_PER_MINUTE}"
+class Updated(NamedTuple):
+    """An update: the recording, and a copy of it as the update left it (before
+    the fake's instant processing completes a stopped one), which is what
+    Twilio's answer to the update shows."""
+
+    recording: Recording
+    answered: Recording
 
 
-class RecordingStore(Collection[Recording]):
-    __slots__ = ("_by_sid",)
+class Recordings:
+    """The recording use-cases of one fake."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._by_sid: dict[str, Recording] = {}
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
 
-    def add(self, recording: Recording) -> None:
-        self._add(recording.key, recording.sid, recording)
-        self._by_sid[recording.sid] = recording
+    def start(self, conference: Conference, at: _dt.datetime) -> Recording:
+        """A new ``in-progress`` recording of the whole conference (source ``Conference``)."""
+        backend = self._backend
+        with backend.events.batch():
+            if conference.recordings is None:
+                conference.recordings = RecordingStore()
+            recording = Recording(
+                account_sid=conference.account_sid,
+                conference_sid=conference.sid,
+                sid=backend.sids.sid("RE"),
+                key=(int(at.timestamp()), backend.next_seq()),
+                date_created=at,
+                date_updated=at,
+                start_time=at,
+                running_since=at,
+            )
+            conference.recordings.add(recording)
+            backend.emit_recording("recording-in-progress", recording, at)
+        return recording
 
-    def remove(self, recording: Recording) -> None:
-        if self._by_sid.pop(recording.sid, None) is recording:
-            self._remove(recording.key)
+    def update(
+        self,
+        recording: Recording,
+        status: RecordingStatus,
+        pause_behavior: PauseBehavior = "silence",
+    ) -> Updated:
+        """``paused`` (``pause_behavior`` ``skip`` leaves the pause out of the
+        duration, ``silence`` keeps it), ``in-progress`` (resume) or ``stopped``
+        (then processed and completed) now; 20001 for a change Twilio refuses."""
+        one_of("status", status, RECORDING_STATUSES)
+        one_of("pause_behavior", pause_behavior, PAUSE_BEHAVIORS)
+        backend = self._backend
+        with backend.events.batch():
+            now, _ = backend.moment(None, recording.date_updated)
+            self._change(recording, status, pause_behavior, now)
+            answered = dataclasses.replace(recording)
+            self._settle(recording, now)
+        return Updated(recording, answered)
 
-    def get(self, sid: str) -> Recording | None:
-        if sid == CURRENT:
-            return self.current()
-        return self._by_sid.get(sid)
+    def _change(
+        self,
+        recording: Recording,
+        status: RecordingStatus,
+        pause_behavior: PauseBehavior,
+        at: _dt.datetime,
+    ) -> None:
+        conference = self._backend.conference_of(recording)
+        if not conference.active and status != recording.status:
+            raise errors.recording_conference_ended(conference.sid)
+        before = recording.status
+        recording_store.change(recording, status, pause_behavior, at)
+        if recording.status != before:
+            self._backend.emit_recording(_EVENTS[recording.status], recording, at)
 
-    def current(self) -> Recording | None:
-        """The recording still running or paused, if any (``Twilio.CURRENT``)."""
-        for recording in self._by_sid.values():
-            if recording.status in _ALLOWED:
-                return recording
-        return None
+    def _settle(self, recording: Recording, at: _dt.datetime) -> None:
+        """A stopped recording is processed (instantly, here) and completed."""
+        if recording.status == "stopped":
+            recording_store.complete(recording, at)
+            self._backend.emit_recording("recording-completed", recording, at)
 
+    def finish(self, conference: Conference, at: _dt.datetime) -> None:
+        """Settling of a conference end: its running recording stops and completes."""
+        store = conference.recordings
+        current = store.current() if store is not None else None
+        if current is not None:
+            self._change(current, "stopped", "silence", at)
+            self._settle(current, at)
 
-def change(recording: Recording, status: str, pause_behavior: str, at: _dt.datetime) -> None:
-    """Apply an update's ``Status``; refuse a transition Twilio would not make."""
-    if status not in _ALLOWED.get(recording.status, ()):
-        raise TwilioError(
-            400,
-            20001,
-            f"Recording {recording.sid} is {recording.status} and cannot be set to {status}",
-        )
-    if status == "paused" and recording.status == "in-progress":
-        if pause_behavior == "skip":
-            _bank(recording, at)
-    elif status == "in-progress" and recording.status == "paused":
-        if recording.running_since is None:
-            recording.running_since = at
-    elif status == "stopped":
-        _bank(recording, at)
-    recording.status = status
-    recording.date_updated = max(recording.date_updated, at)
-
-
-def complete(recording: Recording, at: _dt.datetime) -> None:
-    """Stopped → completed: duration from the clock, price in Twilio's format."""
-    _bank(recording, at)
-    recording.status = "completed"
-    recording.duration = recording.recorded
-    recording.price = price_for(recording.recorded)
-    recording.price_unit = PRICE_UNIT
-    recording.date_updated = max(recording.date_updated, at)
-
-
-def _bank(recording: Recording, at: _dt.datetime) -> None:
-    if recording.running_since is not None:
-        recording.recorded += max(0, int((at - recording.running_since).total_seconds()))
-        recording.running_since = None
+    def delete(self, recording: Recording) -> None:
+        """``DELETE …/Recordings/{Sid}.json``: gone from the conference's list."""
+        with self._backend.events.batch():
+            store = self._backend.conference_of(recording).recordings
+            if store is not None:
+                store.remove(recording)

@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .models import Conference
+from .conference_store import Conference
 
 Action = Callable[[_dt.datetime], None]
 

@@ -41,7 +41,7 @@ class ServerApp:
                 status, reply_headers, content = page.render()
             elif path.startswith(CONTROL_PREFIX):
                 status, reply_headers, content = control.handle(
-                    self.fake, method, path[len(CONTROL_PREFIX) :], headers, body
+                    self.fake, method, path, headers, body
                 )
             else:
                 answer = self.fake.answer(method, _url(environ), headers, body)

@@ -1,8 +1,14 @@
 """Control endpoints under ``/_fakeconf/``: what only a test can do.
 
 JSON in, JSON out. Everything but ``GET state`` needs the account's HTTP Basic
-credentials, like the API itself. Errors answer ``{"error": "…"}`` with 400,
-401 or 404.
+credentials, like the API itself. Each endpoint is declared once (:data:`ENDPOINTS`:
+method, path template, handler, the keys its JSON body may hold) and routed by the
+API's own router. Errors answer ``{"error": "…"}`` (plus Twilio's ``"code"`` when the
+fake refuses with one) with the same HTTP status as the error: 400 for bad input, a
+body that is not a JSON object or a key the endpoint does not take; 401 without the
+credentials; 404 for a path no endpoint has, or a conference, participant or fault
+that does not exist; 405 (with ``Allow``) for a method the path does not take; 409
+for a conference name already active.
 
 | method and path | body | does |
 |---|---|---|
@@ -20,6 +26,8 @@ credentials, like the API itself. Errors answer ``{"error": "…"}`` with 400,
 | POST faults | the options of ``inject_fault`` (no timeout) | inject a fault: 201, with its id |
 | GET faults | | the faults not removed, with their hits |
 | DELETE faults/{id}, DELETE faults | | remove one fault, or all |
+
+``{call}`` is a participant's call SID or label.
 """
 
 from __future__ import annotations
@@ -27,95 +35,232 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..api.auth import basic_credentials
-from ..api.wire import conference_json, participant_json, rfc2822
-from ..core.errors import FakeconfError
+from ..api.routing import PathArgs, Router
+from ..api.wire import rfc2822
+from ..core.errors import FakeconfError, TwilioError
+from ..core.vocabulary import CALL_OUTCOMES, CONFERENCE_STATUSES, END_REASONS, REGIONS, one_of
 from ..fake import FakeTwilio
 from ..handles import ConferenceHandle, ParticipantHandle
 
 Reply = tuple[int, dict[str, str], bytes]
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 RECENT_EVENTS = 50
+PREFIX = "/_fakeconf"
+
+Body = dict[str, Any]
+ControlHandler = Callable[[FakeTwilio, PathArgs, Body], Reply]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One control endpoint: ``fields`` are the keys its JSON body may hold (any
+    other key is refused with 400, naming it); ``subject`` names them in that
+    message; an ``open`` endpoint needs no credentials."""
+
+    method: str
+    template: str
+    handler: ControlHandler
+    fields: tuple[str, ...] = ()
+    subject: str = ""
+    open: bool = False
 
 
 class ControlError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
         super().__init__(message)
         self.status = status
+        self.headers = dict(headers or {})
 
 
-def reply(status: int, payload: object) -> Reply:
-    return status, dict(JSON), json.dumps(payload, default=str).encode()
+def reply(status: int, payload: object, headers: Mapping[str, str] | None = None) -> Reply:
+    return status, {**JSON, **(headers or {})}, json.dumps(payload, default=str).encode()
 
 
 def handle(
     fake: FakeTwilio, method: str, path: str, headers: Mapping[str, str], body: bytes
 ) -> Reply:
-    parts = [p for p in path.split("/") if p]
+    """Answer ``method`` on ``path`` (the whole path: ``/_fakeconf/…``)."""
+    path = "/" + "/".join(part for part in path.split("/") if part)  # "state/" is "state"
     try:
-        if method == "GET" and parts == ["state"]:
-            return reply(200, state(fake))
-        _authenticate(fake, headers)
+        resolved = CONTROL.resolve(method, path)
+        endpoint = None if resolved is None else resolved.route
+        if endpoint is None or not endpoint.open:
+            _authenticate(fake, headers)
+        if resolved is None:
+            raise ControlError(404, f"no control endpoint {method} {path}")
+        if endpoint is None:
+            allowed = ", ".join(sorted(resolved.allowed))
+            raise ControlError(405, f"{path} takes {allowed}, not {method}", {"Allow": allowed})
         data = _json(body) if method == "POST" else {}
-        return _dispatch(fake, method, parts, data)
+        unknown = set(data) - set(endpoint.fields)
+        if unknown:
+            takes = ", ".join(endpoint.fields) or "none"
+            raise ControlError(
+                400, f"unknown {endpoint.subject} option(s): {sorted(unknown)} (it takes {takes})"
+            )
+        return endpoint.handler(fake, resolved.args, data)
     except ControlError as error:
-        return reply(error.status, {"error": str(error)})
+        return reply(error.status, {"error": str(error)}, error.headers)
+    except TwilioError as error:
+        return reply(error.status, {"error": error.message, "code": error.code})
     except (FakeconfError, ValueError, TypeError, KeyError) as error:
         return reply(400, {"error": str(error)})
 
 
-def _dispatch(fake: FakeTwilio, method: str, parts: list[str], data: dict[str, Any]) -> Reply:
-    route = (method, *parts)
-    getters: dict[tuple[str, ...], Callable[[], object]] = {
-        ("GET", "requests"): lambda: [_request(r) for r in fake.requests],
-        ("GET", "webhooks"): lambda: [_webhook(w) for w in fake.webhooks],
-        ("GET", "events"): lambda: [_event(e) for e in fake.events],
-    }
-    if route in getters:
-        return reply(200, getters[route]())
-    if route == ("POST", "conferences"):
-        room = fake.create_conference(
-            _optional_text(data, "friendly_name"),
-            status=_text(data, "status", "in-progress"),
-            region=_text(data, "region", "us1"),
-            date_created=_moment(data.get("date_created")),
+# -- the endpoints ------------------------------------------------------------------------
+
+
+def _get_state(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    return reply(200, state(fake))
+
+
+def _create_conference(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    room = fake.create_conference(
+        _optional_text(data, "friendly_name"),
+        status=one_of("status", _text(data, "status", "in-progress"), CONFERENCE_STATUSES),
+        region=one_of("region", _text(data, "region", "us1"), REGIONS),
+        date_created=_moment(data.get("date_created")),
+    )
+    return reply(201, room.to_json())
+
+
+def _end_conference(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    room = _room(fake, args["sid"])
+    room.end(
+        one_of("reason", _text(data, "reason", "conference-ended-via-api"), END_REASONS),
+        _optional_text(data, "call_sid"),
+        at=_moment(data.get("at")),
+    )
+    return reply(200, room.to_json())
+
+
+def _add_participant(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    room = _room(fake, args["sid"])
+    participant = room.add_participant(**_participant_options(data))
+    return reply(201, participant.to_json())
+
+
+def _leave(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    participant = _member(_room(fake, args["sid"]), args["call"])
+    scheduled = participant.leave(at=_moment(data.get("at")))
+    return reply(200, {"scheduled": scheduled is not None, **participant.to_json()})
+
+
+def _kick(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    participant = _member(_room(fake, args["sid"]), args["call"])
+    scheduled = participant.kick(at=_moment(data.get("at")))
+    return reply(200, {"scheduled": scheduled is not None, **participant.to_json()})
+
+
+def _call_outcome(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    number, outcome = _text(data, "number"), _text(data, "outcome")
+    fake.set_call_outcome(number, one_of("outcome", outcome, CALL_OUTCOMES))
+    return reply(200, {"number": number, "outcome": outcome})
+
+
+def _route_webhooks(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    base_url = _text(data, "base_url")
+    fake.route_webhooks_over_http(base_url)
+    return reply(200, {"base_url": base_url})
+
+
+def _requests(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    return reply(200, [_request(r) for r in fake.requests])
+
+
+def _webhooks(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    return reply(200, [_webhook(w) for w in fake.webhooks])
+
+
+def _events(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    return reply(200, [_event(e) for e in fake.events])
+
+
+def _move_clock(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    return reply(200, _clock(fake, data))
+
+
+def _reset(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    fake.reset()
+    return reply(200, {"reset": True})
+
+
+def _inject_fault(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    if data.get("error") == "timeout":
+        # A read timeout would need the server to keep the client waiting for
+        # real; "connection" closes the connection without an answer instead.
+        raise ControlError(
+            400, "timeout faults are in-process only; in server mode use status or connection"
         )
-        return reply(201, _conference(room))
-    if method == "POST" and len(parts) >= 3 and parts[0] == "conferences":
-        room = _room(fake, parts[1])
-        if parts[2:] == ["end"]:
-            room.end(
-                _text(data, "reason", "conference-ended-via-api"),
-                _optional_text(data, "call_sid"),
-                at=_moment(data.get("at")),
-            )
-            return reply(200, _conference(room))
-        if parts[2:] == ["participants"]:
-            participant = room.add_participant(**_participant_options(data))
-            return reply(201, _participant(participant))
-        if len(parts) == 5 and parts[2] == "participants" and parts[4] in ("leave", "kick"):
-            participant = _member(room, parts[3])
-            action = participant.leave if parts[4] == "leave" else participant.kick
-            scheduled = action(at=_moment(data.get("at")))
-            return reply(200, {"scheduled": scheduled is not None, **_participant(participant)})
-    if route == ("POST", "call-outcomes"):
-        number, outcome = _text(data, "number"), _text(data, "outcome")
-        fake.set_call_outcome(number, outcome)
-        return reply(200, {"number": number, "outcome": outcome})
-    if route == ("POST", "webhooks"):
-        base_url = _text(data, "base_url")
-        fake.route_webhooks_over_http(base_url)
-        return reply(200, {"base_url": base_url})
-    if route == ("POST", "clock"):
-        return reply(200, _clock(fake, data))
-    if parts[:1] == ["faults"]:
-        return _faults(fake, method, parts[1:], data)
-    if route == ("POST", "reset"):
-        fake.reset()
-        return reply(200, {"reset": True})
-    raise ControlError(404, f"no control endpoint {method} /_fakeconf/{'/'.join(parts)}")
+    return reply(201, fake.inject_fault(**data).as_dict())
+
+
+def _list_faults(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    return reply(200, [fault.as_dict() for fault in fake.faults])
+
+
+def _remove_faults(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    for fault in fake.faults:
+        fault.remove()
+    return reply(200, {"removed": True})
+
+
+def _remove_fault(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    for fault in fake.faults:
+        if str(fault.id) == args["id"]:
+            fault.remove()
+            return reply(200, fault.as_dict())
+    raise ControlError(404, f"no fault {args['id']}")
+
+
+_PARTICIPANT_OPTIONS = (
+    "label", "call_sid", "start_conference_on_enter", "end_conference_on_exit", "muted",
+    "hold", "coaching", "call_sid_to_coach",
+)  # fmt: skip
+_FAULT_OPTIONS = (
+    "status", "error", "method", "path", "times", "probability", "retry_after", "delay",
+)  # fmt: skip
+_CONFERENCE = f"{PREFIX}/conferences/{{sid}}"
+_MEMBER = f"{_CONFERENCE}/participants/{{call}}"
+
+ENDPOINTS = (
+    Endpoint("GET", f"{PREFIX}/state", _get_state, open=True),
+    Endpoint(
+        "POST",
+        f"{PREFIX}/conferences",
+        _create_conference,
+        ("friendly_name", "status", "region", "date_created"),
+        "conference",
+    ),
+    Endpoint("POST", f"{_CONFERENCE}/end", _end_conference, ("reason", "call_sid", "at"), "end"),
+    Endpoint(
+        "POST",
+        f"{_CONFERENCE}/participants",
+        _add_participant,
+        _PARTICIPANT_OPTIONS,
+        "participant",
+    ),
+    Endpoint("POST", f"{_MEMBER}/leave", _leave, ("at",), "leave"),
+    Endpoint("POST", f"{_MEMBER}/kick", _kick, ("at",), "kick"),
+    Endpoint(
+        "POST", f"{PREFIX}/call-outcomes", _call_outcome, ("number", "outcome"), "call outcome"
+    ),
+    Endpoint("POST", f"{PREFIX}/webhooks", _route_webhooks, ("base_url",), "webhooks"),
+    Endpoint("GET", f"{PREFIX}/webhooks", _webhooks),
+    Endpoint("GET", f"{PREFIX}/requests", _requests),
+    Endpoint("GET", f"{PREFIX}/events", _events),
+    Endpoint("POST", f"{PREFIX}/clock", _move_clock, ("now", "advance", "release"), "clock"),
+    Endpoint("POST", f"{PREFIX}/reset", _reset, (), "reset"),
+    Endpoint("POST", f"{PREFIX}/faults", _inject_fault, _FAULT_OPTIONS, "fault"),
+    Endpoint("GET", f"{PREFIX}/faults", _list_faults),
+    Endpoint("DELETE", f"{PREFIX}/faults", _remove_faults),
+    Endpoint("DELETE", f"{PREFIX}/faults/{{id}}", _remove_fault),
+)
+CONTROL: Router[Endpoint] = Router(ENDPOINTS)
 
 
 def state(fake: FakeTwilio) -> dict[str, Any]:
@@ -125,8 +270,8 @@ def state(fake: FakeTwilio) -> dict[str, Any]:
         "now": rfc2822(fake.clock.now()),
         "conferences": [
             {
-                **_conference(room),
-                "participants": [_participant(p) for p in room.participants],
+                **room.to_json(),
+                "participants": [p.to_json() for p in room.participants],
             }
             for room in fake.conferences
         ],
@@ -167,21 +312,13 @@ def _moment(value: object) -> _dt.datetime | None:
     return moment
 
 
-_PARTICIPANT_OPTIONS = (
-    "label", "call_sid", "start_conference_on_enter", "end_conference_on_exit", "muted",
-    "hold", "coaching", "call_sid_to_coach",
-)  # fmt: skip
-
-
 _PARTICIPANT_FLAGS = (
     "start_conference_on_enter", "end_conference_on_exit", "muted", "hold", "coaching",
 )  # fmt: skip
 
 
 def _participant_options(data: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(data) - set(_PARTICIPANT_OPTIONS)
-    if unknown:
-        raise ControlError(400, f"unknown participant option(s): {sorted(unknown)}")
+    """The options as ``add_participant`` takes them (unknown keys were refused)."""
     for key in data:
         if key in _PARTICIPANT_FLAGS:
             _flag(data, key)
@@ -248,46 +385,6 @@ def _clock(fake: FakeTwilio, data: dict[str, Any]) -> dict[str, Any]:
     if release:
         clock.release()
     return {"now": rfc2822(clock.now()), "scheduled": len(fake.scheduled)}
-
-
-def _conference(room: ConferenceHandle) -> dict[str, Any]:
-    return conference_json(room._record)
-
-
-def _participant(participant: ParticipantHandle) -> dict[str, Any]:
-    return participant_json(participant._record)
-
-
-_FAULT_OPTIONS = (
-    "status", "error", "method", "path", "times", "probability", "retry_after", "delay",
-)  # fmt: skip
-
-
-def _faults(fake: FakeTwilio, method: str, rest: list[str], data: dict[str, Any]) -> Reply:
-    if method == "POST" and not rest:
-        unknown = set(data) - set(_FAULT_OPTIONS)
-        if unknown:
-            raise ControlError(400, f"unknown fault option(s): {sorted(unknown)}")
-        if data.get("error") == "timeout":
-            # A read timeout would need the server to keep the client waiting for
-            # real; "connection" closes the connection without an answer instead.
-            raise ControlError(
-                400, "timeout faults are in-process only; in server mode use status or connection"
-            )
-        return reply(201, fake.inject_fault(**data).as_dict())
-    if method == "GET" and not rest:
-        return reply(200, [fault.as_dict() for fault in fake.faults])
-    if method == "DELETE" and not rest:
-        for fault in fake.faults:
-            fault.remove()
-        return reply(200, {"removed": True})
-    if method == "DELETE" and len(rest) == 1:
-        for fault in fake.faults:
-            if str(fault.id) == rest[0]:
-                fault.remove()
-                return reply(200, fault.as_dict())
-        raise ControlError(404, f"no fault {rest[0]}")
-    raise ControlError(404, f"no control endpoint {method} /_fakeconf/faults/{'/'.join(rest)}")
 
 
 def _request(r: Any) -> dict[str, Any]:

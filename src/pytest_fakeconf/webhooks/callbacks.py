@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..api.wire import API_VERSION, rfc2822
+from ..core.conference_store import Conference, ConferenceSettings
 from ..core.events import Event
-from ..core.models import Conference, ConferenceSettings, Participant, Recording
+from ..core.participant_store import Participant
+from ..core.recording_store import Recording
+from ..formats import API_VERSION, rfc2822
 
 if TYPE_CHECKING:
     from ..core.backend import Backend
@@ -86,7 +88,7 @@ class StatusCallbacks:
             self._recording_event(event)
 
     def _conference(self, event: Event) -> Conference | None:
-        return self._backend.conferences(event.account_sid).get(event.conference_sid)
+        return self._backend.conference_store(event.account_sid).get(event.conference_sid)
 
     # -- the conference's subscription ------------------------------------------
     def _conference_event(self, event: Event) -> None:

@@ -5,10 +5,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from ..api.wire import API_VERSION
-from ..core.calls import Dial
-from ..core.errors import FakeconfError, TwilioError
-from ..core.models import MAX_PARTICIPANTS, ConferenceSettings, Participant
+from ..core.conference_store import MAX_PARTICIPANTS, ConferenceSettings
+from ..core.errors import (
+    FakeconfError,
+    TwilioError,
+    coach_not_in_conference,
+    http_retrieval_failure,
+)
+from ..core.participant_store import Dial, Participant
+from ..core.vocabulary import (
+    CONFERENCE_CALLBACK_EVENTS,
+    CONFERENCE_RECORDING_CALLBACK_EVENTS,
+    REGIONS,
+    one_of,
+)
+from ..formats import API_VERSION
 from . import twiml
 from .delivery import Router
 
@@ -52,7 +63,7 @@ def dial_in(
         delivery = router.send("voice", url, method, pairs)
         if not delivery.ok:
             why = delivery.error.splitlines()[-1] if delivery.error else delivery.status_code
-            raise TwilioError(400, 11200, f"HTTP retrieval failure: {url} ({why})")
+            raise http_retrieval_failure(url, why)
         outcome = twiml.read(delivery.response_body)
         if isinstance(outcome, twiml.Redirect):
             url, method, status = urljoin(url, outcome.url), outcome.method, "in-progress"
@@ -73,27 +84,7 @@ def _join(
     noun: twiml.JoinConference,
 ) -> Participant:
     a = noun.attributes
-
-    def absolute(key: str) -> str | None:
-        return urljoin(document_url, a[key]) if a.get(key) else None
-
-    limit = twiml.integer(a.get("maxParticipants", ""))  # validated by twiml.read
-    settings = ConferenceSettings(
-        max_participants=MAX_PARTICIPANTS if limit is None else limit,
-        record=a.get("record") == "record-from-start",
-        trim=a.get("trim", "trim-silence"),
-        status_callback=absolute("statusCallback"),
-        status_callback_method=twiml.http_method(a.get("statusCallbackMethod", "POST")),
-        # <Conference statusCallbackEvent> has no default (the REST API's is "start end").
-        status_callback_events=twiml.events(a.get("statusCallbackEvent", "")),
-        recording_status_callback=absolute("recordingStatusCallback"),
-        recording_status_callback_method=twiml.http_method(
-            a.get("recordingStatusCallbackMethod", "POST")
-        ),
-        recording_status_callback_events=twiml.events(
-            a.get("recordingStatusCallbackEvent", "completed")
-        ),
-    )
+    settings = _settings(a, document_url)
     dial = Dial(
         from_=from_,
         to=to,
@@ -106,21 +97,41 @@ def _join(
         end_conference_on_exit=a.get("endConferenceOnExit") == "true",
         settings=settings,
         options={k: v for k, v in a.items() if k in ("beep", "waitUrl", "waitMethod")},
-        region=a.get("region"),
+        region=one_of("region", a["region"], REGIONS) if "region" in a else None,
     )
-    conference = backend.conferences(account_sid).active_named(noun.name)
-    coached = dial.call_sid_to_coach
-    if coached is not None:
-        present = conference.participants if conference is not None else None
-        if present is None or not present.has_call(coached):
+    try:
+        return backend.participants.join(account_sid, noun.name, dial).participant
+    except TwilioError as error:
+        if error.code == 16028 and dial.call_sid_to_coach is not None:
             # The TwiML `coach` attribute fails with 13240 (its REST twin is 16028).
-            raise TwilioError(
-                400, 13240, f"Conference: the call to coach ({coached}) is not in the conference"
-            )
-    with backend.events.batch():
-        backend.calls.check_join(conference, dial)
-        if conference is None:
-            conference = backend.create_conference(
-                account_sid, noun.name, status="init", region=a.get("region", "us1")
-            )
-        return backend.calls.join(conference, dial)
+            raise coach_not_in_conference(dial.call_sid_to_coach) from None
+        raise
+
+
+def _settings(a: dict[str, str], document_url: str) -> ConferenceSettings:
+    """The conference-wide settings of ``<Conference>``'s attributes (validated by twiml.read)."""
+
+    def absolute(key: str) -> str | None:
+        return urljoin(document_url, a[key]) if a.get(key) else None
+
+    limit = twiml.integer(a.get("maxParticipants", ""))
+    return ConferenceSettings(
+        max_participants=MAX_PARTICIPANTS if limit is None else limit,
+        record=a.get("record") == "record-from-start",
+        trim=a.get("trim", "trim-silence"),
+        status_callback=absolute("statusCallback"),
+        status_callback_method=twiml.http_method(a.get("statusCallbackMethod", "POST")),
+        # <Conference statusCallbackEvent> has no default (the REST API's is "start end").
+        status_callback_events=tuple(
+            one_of("statusCallbackEvent", word, CONFERENCE_CALLBACK_EVENTS)
+            for word in twiml.events(a.get("statusCallbackEvent", ""))
+        ),
+        recording_status_callback=absolute("recordingStatusCallback"),
+        recording_status_callback_method=twiml.http_method(
+            a.get("recordingStatusCallbackMethod", "POST")
+        ),
+        recording_status_callback_events=tuple(
+            one_of("recordingStatusCallbackEvent", word, CONFERENCE_RECORDING_CALLBACK_EVENTS)
+            for word in twiml.events(a.get("recordingStatusCallbackEvent", "completed"))
+        ),
+    )

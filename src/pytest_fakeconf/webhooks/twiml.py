@@ -25,7 +25,12 @@ from dataclasses import dataclass, field
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
-from ..core.errors import TwilioError
+from ..core.errors import document_parse_failure, schema_validation_warning
+from ..core.vocabulary import (
+    CONFERENCE_CALLBACK_EVENTS,
+    CONFERENCE_RECORDING_CALLBACK_EVENTS,
+    REGIONS,
+)
 
 # TwiML verbs a <Response> may hold, and nouns a <Dial> may hold (Twilio's TwiML docs).
 VERBS = frozenset(
@@ -49,7 +54,7 @@ _CONFERENCE_ATTRIBUTES: dict[str, tuple[str, ...] | None] = {
     "waitMethod": ("GET", "POST"),
     "maxParticipants": None,
     "record": ("do-not-record", "record-from-start"),
-    "region": ("us1", "us2", "ie1", "de1", "sg1", "br1", "au1", "jp1"),
+    "region": REGIONS,
     "coach": None,
     "trim": ("trim-silence", "do-not-trim"),
     "statusCallbackEvent": None,
@@ -62,20 +67,10 @@ _CONFERENCE_ATTRIBUTES: dict[str, tuple[str, ...] | None] = {
     "jitterBufferSize": ("off", "small", "medium", "large"),
     "participantLabel": None,
 }
-CONFERENCE_EVENTS = frozenset(
-    {"start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"}
-)
-RECORDING_EVENTS = frozenset({"in-progress", "completed", "absent", "failed"})
+CONFERENCE_EVENTS = frozenset(CONFERENCE_CALLBACK_EVENTS)
+RECORDING_EVENTS = frozenset(CONFERENCE_RECORDING_CALLBACK_EVENTS)
 _NUMBER = re.compile(r"0*([0-9]{1,9})", re.ASCII)  # 9 digits: far above any range here
 _SPACES = re.compile(r"[ \t\r\n]+", re.ASCII)  # XML's white space (S), no Unicode spaces
-
-
-def parse_failure(message: str) -> TwilioError:
-    return TwilioError(400, 12100, f"Document parse failure: {message}")
-
-
-def invalid(message: str) -> TwilioError:
-    return TwilioError(400, 12200, f"Schema validation warning: {message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,27 +94,29 @@ def read(document: bytes | str) -> Outcome:
     try:
         root = DET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException:  # DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-        raise parse_failure("DTDs and entity declarations are not allowed in TwiML") from None
+        raise document_parse_failure(
+            "DTDs and entity declarations are not allowed in TwiML"
+        ) from None
     except ET.ParseError as error:
-        raise parse_failure(str(error)) from None
+        raise document_parse_failure(str(error)) from None
     except (LookupError, ValueError) as error:
         # The XML declaration names an encoding expat cannot read: unknown ("x-nope"),
         # not a text codec ("hex"), or multi-byte other than UTF-8/16 ("shift_jis",
         # "utf-7"). Whether Twilio reads the last kind is unknown; the fake refuses it.
-        raise parse_failure(f"unsupported encoding: {error}") from None
+        raise document_parse_failure(f"unsupported encoding: {error}") from None
     if root.tag != "Response":
-        raise invalid(f"the root element must be <Response>, not <{root.tag}>")
+        raise schema_validation_warning(f"the root element must be <Response>, not <{root.tag}>")
     for verb in root:
         if verb.tag not in VERBS:
-            raise invalid(f"<{verb.tag}> is not a TwiML verb")
+            raise schema_validation_warning(f"<{verb.tag}> is not a TwiML verb")
     for verb in root:
         if verb.tag == "Redirect":
             url = (verb.text or "").strip()
             if not url:
-                raise invalid("<Redirect> needs a URL")
+                raise schema_validation_warning("<Redirect> needs a URL")
             method = http_method(verb.get("method", "POST"))
             if method not in ("GET", "POST"):
-                raise invalid(f"<Redirect method={method!r}> must be GET or POST")
+                raise schema_validation_warning(f"<Redirect method={method!r}> must be GET or POST")
             return Redirect(url, method)
         if verb.tag in ("Hangup", "Reject"):
             return None
@@ -132,35 +129,39 @@ def _dial(dial: ET.Element) -> Outcome:
     nouns = list(dial)
     for noun in nouns:
         if noun.tag not in DIAL_NOUNS:
-            raise invalid(f"<{noun.tag}> cannot be dialled")
+            raise schema_validation_warning(f"<{noun.tag}> cannot be dialled")
     conferences = [n for n in nouns if n.tag == "Conference"]
     if not conferences:
         return None  # the call is bridged elsewhere, not into a conference
     if len(nouns) > 1:
-        raise invalid("<Conference> must be the only noun of its <Dial>")
+        raise schema_validation_warning("<Conference> must be the only noun of its <Dial>")
     conference = conferences[0]
     name = (conference.text or "").strip()
     if not name or len(name) > 128:
-        raise invalid("<Conference> needs a name of 1 to 128 characters")
+        raise schema_validation_warning("<Conference> needs a name of 1 to 128 characters")
     attributes = dict(conference.attrib)
     for key, value in attributes.items():
         if key not in _CONFERENCE_ATTRIBUTES:
-            raise invalid(f"<Conference> has no attribute {key!r}")
+            raise schema_validation_warning(f"<Conference> has no attribute {key!r}")
         allowed = _CONFERENCE_ATTRIBUTES[key]
         checked = http_method(value) if key.endswith("Method") else value
         if allowed is not None and checked not in allowed:
-            raise invalid(f"<Conference {key}={value!r}> is not one of {', '.join(allowed)}")
+            raise schema_validation_warning(
+                f"<Conference {key}={value!r}> is not one of {', '.join(allowed)}"
+            )
     for key, allowed_events in (
         ("statusCallbackEvent", CONFERENCE_EVENTS),
         ("recordingStatusCallbackEvent", RECORDING_EVENTS),
     ):
         unknown = set(events(attributes.get(key, ""))) - allowed_events
         if unknown:
-            raise invalid(f"<Conference {key}> has unknown events {sorted(unknown)}")
+            raise schema_validation_warning(
+                f"<Conference {key}> has unknown events {sorted(unknown)}"
+            )
     if "maxParticipants" in attributes:
         number = integer(attributes["maxParticipants"])
         if number is None or not 2 <= number <= 250:
-            raise invalid("<Conference maxParticipants> must be 2 to 250")
+            raise schema_validation_warning("<Conference maxParticipants> must be 2 to 250")
     return JoinConference(name, attributes)
 
 

@@ -1,0 +1,41 @@
+"""The one route registry: every operation the fake implements.
+
+Each ``api/<resource>.py`` declares its ``ROUTES`` (a tuple of
+:class:`~.routing.Route`); a new resource adds its module to :data:`RESOURCES`.
+Dispatch (``api/app.py``), the "does not implement this endpoint" 404, the test
+suite's OpenAPI checks and ``IMPLEMENTED.md`` (``python -m
+pytest_fakeconf.api.implemented``) are all derived from :data:`REGISTRY`.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import conferences, participants, recordings
+from .routing import Route, Router
+
+RESOURCES: tuple[ModuleType, ...] = (conferences, participants, recordings)
+
+
+def _collect(modules: tuple[ModuleType, ...]) -> tuple[Route, ...]:
+    routes: list[Route] = []
+    for module in modules:
+        declared = module.ROUTES
+        if not all(isinstance(route, Route) for route in declared):
+            raise TypeError(f"{module.__name__}.ROUTES must hold Route declarations")
+        routes.extend(declared)
+    return tuple(routes)
+
+
+ROUTES: tuple[Route, ...] = _collect(RESOURCES)
+REGISTRY: Router[Route] = Router(ROUTES)
+
+
+def list_keys() -> dict[str, str]:
+    """operationId -> the list key of every list operation."""
+    return {r.operation_id: r.list_key for r in ROUTES if r.list_key is not None}
+
+
+def implemented() -> frozenset[tuple[str, str]]:
+    """(METHOD, template) of every implemented operation."""
+    return frozenset((r.method, r.template) for r in ROUTES)

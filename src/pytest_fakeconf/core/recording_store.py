@@ -1,0 +1,118 @@
+"""Conference recordings: the record, its store, its states, its clock and its price.
+
+States (OpenAPI ``conference_recording_enum_status``): ``in-progress`` ⇄ ``paused``
+by update; ``stopped`` by update or when the conference ends; then, the fake
+processing instantly, ``completed`` with a duration and a price (§6).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+
+from . import errors
+from .collection import Collection
+from .index import SortKey
+from .vocabulary import PauseBehavior, RecordingStatus
+
+# Twilio's example of a completed 4 s recording: price "-0.0025", price_unit "USD".
+# The fake charges that per started minute.
+PRICE_PER_MINUTE = Decimal("0.0025")
+PRICE_UNIT = "USD"
+CURRENT = "Twilio.CURRENT"
+# What an update may ask for, from each state.
+_ALLOWED: dict[RecordingStatus, set[RecordingStatus]] = {
+    "in-progress": {"paused", "stopped", "in-progress"},
+    "paused": {"in-progress", "stopped", "paused"},
+}
+
+
+@dataclass(slots=True, eq=False)
+class Recording:
+    """A conference recording; ``duration``/``price`` are known once it completed."""
+
+    account_sid: str
+    conference_sid: str
+    sid: str
+    key: SortKey
+    date_created: _dt.datetime
+    date_updated: _dt.datetime
+    start_time: _dt.datetime
+    status: RecordingStatus = "in-progress"
+    duration: int | None = None
+    price: str | None = None
+    price_unit: str | None = None
+    channels: int = 1
+    source: str = "Conference"
+    error_code: int | None = None
+    # Accounting: seconds recorded so far, and since when it is running.
+    recorded: int = 0
+    running_since: _dt.datetime | None = None
+
+
+def price_for(seconds: int) -> str:
+    minutes = (Decimal(seconds) / 60).to_integral_value(rounding=ROUND_CEILING)
+    return f"-{max(minutes, Decimal(1)) * PRICE_PER_MINUTE}"
+
+
+class RecordingStore(Collection[Recording]):
+    __slots__ = ("_by_sid",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._by_sid: dict[str, Recording] = {}
+
+    def add(self, recording: Recording) -> None:
+        self._add(recording.key, recording.sid, recording)
+        self._by_sid[recording.sid] = recording
+
+    def remove(self, recording: Recording) -> None:
+        if self._by_sid.pop(recording.sid, None) is recording:
+            self._remove(recording.key)
+
+    def get(self, sid: str) -> Recording | None:
+        if sid == CURRENT:
+            return self.current()
+        return self._by_sid.get(sid)
+
+    def current(self) -> Recording | None:
+        """The recording still running or paused, if any (``Twilio.CURRENT``)."""
+        for recording in self._by_sid.values():
+            if recording.status in _ALLOWED:
+                return recording
+        return None
+
+
+def change(
+    recording: Recording, status: RecordingStatus, pause_behavior: PauseBehavior, at: _dt.datetime
+) -> None:
+    """Apply an update's ``Status``; refuse a transition Twilio would not make."""
+    if status not in _ALLOWED.get(recording.status, ()):
+        raise errors.recording_transition_refused(recording.sid, recording.status, status)
+    if status == "paused" and recording.status == "in-progress":
+        if pause_behavior == "skip":
+            _bank(recording, at)
+    elif status == "in-progress" and recording.status == "paused":
+        if recording.running_since is None:
+            recording.running_since = at
+    elif status == "stopped":
+        _bank(recording, at)
+    recording.status = status
+    recording.date_updated = max(recording.date_updated, at)
+
+
+def complete(recording: Recording, at: _dt.datetime) -> None:
+    """Stopped → completed: duration from the clock, price in Twilio's format."""
+    _bank(recording, at)
+    recording.status = "completed"
+    recording.duration = recording.recorded
+    recording.price = price_for(recording.recorded)
+    recording.price_unit = PRICE_UNIT
+    recording.date_updated = max(recording.date_updated, at)
+
+
+def _bank(recording: Recording, at: _dt.datetime) -> None:
+    if recording.running_since is not None:
+        recording.recorded += max(0, int((at - recording.running_since).total_seconds()))
+        recording.running_since = None
