@@ -128,10 +128,47 @@ def figure_call_flow(config: Config, args: argparse.Namespace) -> bool:
     return report("8-call-flow", a, b, result, None)
 
 
+def figure_twiml_call(config: Config, args: argparse.Namespace) -> bool:
+    """A call created over HTTP fetches its TwiML from a WSGI app (signed, in-process),
+    joins the conference it names, and hangs up over HTTP."""
+    fake = FakeTwilio(seed="bench-twiml-call")
+    baseline = fake.create_conference("baseline room")
+    client = Client(fake.account_sid, fake.auth_token)
+    twiml = b"<Response><Dial><Conference>Support</Conference></Dial></Response>"
+
+    def voice_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [twiml]
+
+    fake.route_webhooks("https://app.example", voice_app)
+
+    def twiml_call() -> Any:
+        call = client.calls.create(
+            to="+15005550001", from_="+15005550006", url="https://app.example/voice"
+        )
+        joined = fake.conferences[0].participants if fake.conferences else []
+        in_room = [p.call_sid for p in joined]
+        return call, in_room, client.calls(call.sid).update(status="completed")
+
+    def valid(result: Any) -> None:
+        call, in_room, ended = result
+        check(call.sid in in_room, "the call did not join the conference its TwiML names")
+        check(ended.status == "completed", f"the call is {ended.status}")
+        check(fake.alerts == [], f"alerts: {fake.alerts}")
+
+    a = Side("twiml call", twiml_call, valid, fake.start, lambda: _leave(fake))
+    b = fetch_side(fake, client, baseline.sid)
+    result = compare(a, b, config)
+    check_no_crash(fake)
+    info("9-twiml-call: calls.create (TwiML fetched, conference joined) + calls.update(completed)")
+    return report("9-twiml-call", a, b, result, None)
+
+
 FIGURES = {
     "join-leave": figure_join_leave,
     "script-join-leave": figure_script_join_leave,
     "call-flow": figure_call_flow,
+    "twiml-call": figure_twiml_call,
 }
 
 

@@ -377,7 +377,12 @@ def test_broken_twiml_fails_the_call_and_joins_nothing(
     assert time.perf_counter() - started < 2.0  # nothing was expanded
     assert caught.value.code == code
     assert [(c.sid, c.status, len(c.participants)) for c in fakeconf.conferences] == before
-    assert [e.kind for e in fakeconf.events] == ["conference-create"]
+    assert [e.kind for e in fakeconf.events if not e.kind.startswith("call-")] == [
+        "conference-create"
+    ]
+    # The inbound call itself ended, and the Debugger shows why (calls reference §3.8).
+    assert [e.kind for e in fakeconf.events if e.kind.startswith("call-")][-1] == "call-completed"
+    assert [a.code for a in fakeconf.alerts] == [code]
 
 
 def _raise(received: Received) -> None:

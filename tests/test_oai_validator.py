@@ -52,6 +52,13 @@ def spec_responses() -> list[tuple[str, str, str, dict[str, Any]]]:
     ]
 
 
+# Mock examples dated "+0100": Twilio's API answers dates in UTC ("+0000"), which the
+# validator insists on, so these two fail by design (they belong to ListRecording and
+# FetchRecording, implemented with issue 10).
+_NON_UTC_EXAMPLES = frozenset({"fetchIncludeSoftDeleted", "readIncludeSoftDeleted"})
+EXAMPLE_COUNT = 58  # response examples of the implemented operations
+
+
 def spec_examples() -> list[Any]:
     params = []
     for template, method, status, response in spec_responses():
@@ -59,6 +66,9 @@ def spec_examples() -> list[Any]:
         for name, example in (
             response.get("content", {}).get("application/json", {}).get("examples", {}).items()
         ):
+            marks = ()
+            if name in _NON_UTC_EXAMPLES:
+                marks = (pytest.mark.xfail(raises=SpecViolation, strict=True),)
             params.append(
                 pytest.param(
                     method,
@@ -66,6 +76,7 @@ def spec_examples() -> list[Any]:
                     int(status),
                     example["value"],
                     id=f"{op_id}-{status}-{name}",
+                    marks=marks,
                 )
             )
     return params
@@ -118,8 +129,10 @@ def test_all_conference_operations_are_covered() -> None:
         "CreateParticipant", "ListParticipant", "FetchParticipant", "UpdateParticipant",
         "DeleteParticipant", "ListConferenceRecording", "FetchConferenceRecording",
         "UpdateConferenceRecording", "DeleteConferenceRecording",
+        "CreateCall", "ListCall", "FetchCall", "UpdateCall", "DeleteCall",
+        "ListRecording", "FetchRecording", "DeleteRecording",
     }  # fmt: skip
-    assert len(spec_examples()) == 41  # in twilio-oai at d50069b4
+    assert len(spec_examples()) == EXAMPLE_COUNT  # in twilio-oai at d50069b4
     # every response with a body has at least one example to validate below
     for template, method, status, response in spec_responses():
         if response.get("content"):
@@ -455,7 +468,7 @@ def test_error_body_that_is_not_a_json_object(body: str) -> None:
 @pytest.mark.parametrize(
     "path",
     [
-        f"/2010-04-01/Accounts/{ACCOUNT}/Calls.json",
+        f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json",
         f"/2010-04-01/Accounts/{ACCOUNT}.json",
         f"{BASE}/{CONFERENCE}",  # no .json
         f"{BASE}/{CONFERENCE}.json/",

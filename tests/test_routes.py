@@ -41,6 +41,8 @@ def test_implemented_md_marks_exactly_the_registered_operations() -> None:
         "CreateParticipant", "ListParticipant", "FetchParticipant", "UpdateParticipant",
         "DeleteParticipant", "ListConferenceRecording", "FetchConferenceRecording",
         "UpdateConferenceRecording", "DeleteConferenceRecording",
+        "CreateCall", "ListCall", "FetchCall", "UpdateCall", "DeleteCall",
+        "ListRecording", "FetchRecording", "DeleteRecording",
     }  # fmt: skip
     missing = [line for line in text.splitlines() if line.startswith("- ❌")]
     total = sum(
@@ -52,7 +54,9 @@ def test_implemented_md_marks_exactly_the_registered_operations() -> None:
     )
     assert len(done) + len(missing) == total
     assert f"{len(done)} of {total} operations implemented" in text
-    assert "- ❌ CreateCall `POST /2010-04-01/Accounts/{AccountSid}/Calls.json`" in text
+    assert "- ✅ CreateCall `POST /2010-04-01/Accounts/{AccountSid}/Calls.json`" in text
+    calls = "/2010-04-01/Accounts/{AccountSid}/Calls"
+    assert f"- ❌ CreateCallRecording `POST {calls}/{{CallSid}}/Recordings.json`" in text
     assert "- ❌ FetchAccount `GET /2010-04-01/Accounts/{Sid}.json`" in text
     assert "## Conferences (12/12)" in text
 
@@ -142,7 +146,8 @@ def test_every_list_response_uses_the_registrys_list_key(
 ) -> None:
     """(Every response the suite sees is also checked by oai.validate_response.)"""
     expected = {"ListConference": "conferences", "ListParticipant": "participants",
-                "ListConferenceRecording": "recordings"}  # fmt: skip
+                "ListConferenceRecording": "recordings", "ListCall": "calls",
+                "ListRecording": "recordings"}  # fmt: skip
     paths = _list_paths(fakeconf)
     assert set(paths) == set(expected)
     keys = {route.operation_id: route.list_key for route in ROUTES if route.list_key}
@@ -160,7 +165,7 @@ def test_every_list_response_uses_the_registrys_list_key(
 @pytest.mark.parametrize(
     "suffix",
     [
-        "/Calls.json",
+        "/Calls.csv",
         "/Messages.json",
         "/Calls/CA00000000000000000000000000000000/Recordings.json",
         "/Conferences",

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from .core.events import Event
     from .core.schedule import Scheduled
     from .core.vocabulary import (
+        CallDirection,
         CallOutcome,
+        CallStatus,
         ConferenceStatus,
         EndReason,
         EventKind,
@@ -27,8 +29,9 @@ if TYPE_CHECKING:
         Region,
     )
     from .fake import FakeTwilio
-    from .handles import ConferenceHandle, ParticipantHandle, RecordingHandle
+    from .handles import CallHandle, ConferenceHandle, ParticipantHandle, RecordingHandle
     from .journal import RecordedRequest
+    from .webhooks.alerts import Alert
     from .webhooks.delivery import WebhookDelivery
     from .webhooks.signature import signature
 
@@ -43,7 +46,9 @@ _LAZY = {
     "TwilioError": ".core.errors",
     "Event": ".core.events",
     "Scheduled": ".core.schedule",
+    "CallDirection": ".core.vocabulary",
     "CallOutcome": ".core.vocabulary",
+    "CallStatus": ".core.vocabulary",
     "ConferenceStatus": ".core.vocabulary",
     "EndReason": ".core.vocabulary",
     "EventKind": ".core.vocabulary",
@@ -52,10 +57,12 @@ _LAZY = {
     "RecordingStatus": ".core.vocabulary",
     "Region": ".core.vocabulary",
     "FakeTwilio": ".fake",
+    "CallHandle": ".handles",
     "ConferenceHandle": ".handles",
     "ParticipantHandle": ".handles",
     "RecordingHandle": ".handles",
     "RecordedRequest": ".journal",
+    "Alert": ".webhooks.alerts",
     "WebhookDelivery": ".webhooks.delivery",
     "signature": ".webhooks.signature",
 }
@@ -77,8 +84,12 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Alert",
     "ApiKey",
+    "CallDirection",
+    "CallHandle",
     "CallOutcome",
+    "CallStatus",
     "ConferenceHandle",
     "ConferenceStatus",
     "EndReason",

@@ -12,6 +12,7 @@ import functools
 import inspect
 import traceback
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
@@ -27,14 +28,16 @@ from .core.events import Event
 from .core.schedule import Scheduled
 from .core.sids import SidSource
 from .core.vocabulary import CallOutcome, ConferenceStatus, Region
-from .handles import ConferenceHandle, ParticipantHandle
+from .handles import CallHandle, ConferenceHandle, ParticipantHandle
 from .history import generate_history
 from .journal import RecordedRequest
 from .transports.aiohttp_mock import AiohttpTransport
 from .transports.responses_mock import ResponsesTransport
+from .webhooks.alerts import Alert, Alerts
 from .webhooks.callbacks import StatusCallbacks
 from .webhooks.delivery import Router, WebhookDelivery, WsgiApp, http_receiver, wsgi_receiver
 from .webhooks.dial_in import dial_in
+from .webhooks.voice import VoiceRunner
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,6 +59,8 @@ class FakeTwilio:
         self.seed = seed
         self._given_credentials = (account_sid, auth_token)
         self.crashes: list[str] = []
+        # What a delivery to the app runs inside (server mode: its request lock released).
+        self._outside: Callable[[], AbstractContextManager[object]] = nullcontext
         self._transport = ResponsesTransport(self.answer)
         self._async_transport = AiohttpTransport(self.answer)
         self._build(account_sid, auth_token)
@@ -66,8 +71,11 @@ class FakeTwilio:
         self._faults = Faults(self.seed)
         self._api = Api(self._backend, self._faults)
         self._journal: list[RecordedRequest] = []
-        self._router = Router(lambda: self._account.auth_token)
+        self._router = Router(lambda: self._account.auth_token, lambda: self._outside())
         self._callbacks = StatusCallbacks(self._backend, self._router)
+        self._alerts = Alerts(self._backend.clock.now)
+        self._router.listeners.append(self._alerts.on_delivery)
+        self._runner = VoiceRunner(self._backend, self._router, self._alerts)
 
     def reset(self) -> None:
         """Forget everything (conferences, journals, routes, schedules, call
@@ -139,6 +147,23 @@ class FakeTwilio:
             for c in backend.conference_store(self.account_sid).newest_first()
         ]
 
+    # -- calls ----------------------------------------------------------------
+    def get_call(self, sid: str) -> CallHandle:
+        """The call with this SID (a participant's ``call_sid`` is one);
+        :class:`~pytest_fakeconf.NotFoundError` if none (or it was deleted)."""
+        self._backend.catch_up()
+        record = self._backend.calls.get(self.account_sid, sid)
+        if record is None:
+            raise not_found(f"Call {sid!r}")
+        return CallHandle(self._backend, record)
+
+    @property
+    def calls(self) -> list[CallHandle]:
+        """Every call of the account (``/Calls``), newest first."""
+        backend = self._backend
+        backend.catch_up()
+        return [CallHandle(backend, c) for c in backend.call_store(self.account_sid).newest_first()]
+
     def generate_history(
         self,
         count: int = 50,
@@ -166,13 +191,15 @@ class FakeTwilio:
         return [ConferenceHandle(self._backend, r) for r in records]
 
     def set_call_outcome(self, number: str, outcome: CallOutcome) -> None:
-        """What happens when a participant is dialled at ``number`` (its ``To``).
+        """What happens when a call to ``number`` (its ``To``) is placed: a participant
+        dialled over the API, or a call created with ``POST /Calls``.
 
-        ``"answer"`` (the default for every number) connects it; ``"busy"``,
-        ``"no-answer"`` and ``"failed"`` make the participant fail: it is gone
-        right after the create answered ``queued``, as Twilio's would be.
+        ``"answer"`` (the default for every number) answers it (a participant
+        connects); ``"busy"``, ``"no-answer"`` and ``"failed"`` end the call with that
+        status (a participant is gone right after the create answered ``queued``, as
+        Twilio's would be).
         """
-        self._backend.participants.set_call_outcome(number, outcome)
+        self._backend.calls.set_call_outcome(number, outcome)
 
     @property
     def scheduled(self) -> list[Scheduled]:
@@ -188,6 +215,14 @@ class FakeTwilio:
         return self._backend.events.snapshot()
 
     # -- webhooks -------------------------------------------------------------
+    @property
+    def alerts(self) -> list[Alert]:
+        """What Twilio's Debugger would show, oldest first: the app's voice URL not
+        answering 2xx (11200), TwiML that does not parse (12100) or is not TwiML
+        (12200, 13xxx), a status callback not answered 2xx (11200), and what the fake
+        does not implement (code 0)."""
+        return self._alerts.snapshot()
+
     @property
     def webhooks(self) -> list[WebhookDelivery]:
         """Every request the fake made to the application, in order, with its outcome."""
@@ -216,9 +251,18 @@ class FakeTwilio:
         participant; returns None when the TwiML joined no conference. Raises
         :class:`TwilioError` with code 11200 (the app did not answer 2xx), 12100
         (the TwiML does not parse) or 12200 (not valid TwiML); nothing joins then.
+        The call is an ``inbound`` call run by the same TwiML runner as
+        ``calls.create``; what failed is also in :attr:`alerts`.
         """
         participant = dial_in(
-            self._backend, self._router, self.account_sid, url, from_=from_, to=to, method=method
+            self._backend,
+            self._runner,
+            self._alerts,
+            self.account_sid,
+            url,
+            from_=from_,
+            to=to,
+            method=method,
         )
         return None if participant is None else ParticipantHandle(self._backend, participant)
 

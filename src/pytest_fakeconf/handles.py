@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Generic, TypeVar
 
-from .api.wire import conference_json, participant_json
+from .api.wire import call_json, conference_json, participant_json
 from .core.backend import Backend
+from .core.call_store import Call
 from .core.conference_store import Conference
 from .core.participant_store import Change, Dial, Participant
 from .core.recording_store import Recording
 from .core.schedule import Scheduled
 from .core.vocabulary import (
     VIA_API,
+    CallDirection,
+    CallStatus,
     ConferenceStatus,
     EndReason,
     ParticipantStatus,
@@ -27,7 +30,7 @@ from .core.vocabulary import (
     Region,
 )
 
-R = TypeVar("R", bound=Conference | Participant | Recording)
+R = TypeVar("R", bound=Conference | Participant | Recording | Call)
 
 
 class _Handle(Generic[R]):
@@ -339,3 +342,79 @@ class RecordingHandle(_Handle[Recording]):
 
     def __repr__(self) -> str:
         return f"<Recording {self._record.sid} {self._record.status}>"
+
+
+class CallHandle(_Handle[Call]):
+    """A call (``/Calls/{Sid}``): an inbound call, a call the app created over the
+    API, or the leg of a participant the app added; live after it ended too."""
+
+    __slots__ = ()
+
+    @property
+    def sid(self) -> str:
+        return self._record.sid
+
+    @property
+    def status(self) -> CallStatus:
+        """``queued``, ``ringing``, ``in-progress``, then ``completed``, ``busy``,
+        ``no-answer``, ``failed`` or ``canceled``."""
+        return self._r.status
+
+    @property
+    def direction(self) -> CallDirection:
+        """``inbound``, ``outbound-api`` (the API, participant legs too) or ``outbound-dial``."""
+        return self._record.direction
+
+    @property
+    def from_(self) -> str:
+        return self._record.from_
+
+    @property
+    def to(self) -> str:
+        return self._record.to
+
+    @property
+    def parent_call_sid(self) -> str | None:
+        return self._record.parent_call_sid
+
+    @property
+    def answered_by(self) -> str | None:
+        return self._r.answered_by
+
+    @property
+    def conference_sid(self) -> str | None:
+        """The conference the call is in now; None when it is in none."""
+        return self._r.conference_sid
+
+    @property
+    def date_created(self) -> _dt.datetime:
+        return self._record.date_created
+
+    @property
+    def start_time(self) -> _dt.datetime | None:
+        """When it was answered (None if it never was)."""
+        return self._r.start_time
+
+    @property
+    def end_time(self) -> _dt.datetime | None:
+        """When an answered call completed."""
+        return self._r.end_time
+
+    @property
+    def duration(self) -> int | None:
+        """Seconds from answer to end, once completed."""
+        return self._r.duration
+
+    def hang_up(self) -> None:
+        """The caller hangs up, as the API's ``Status=completed`` does: in a conference
+        its participant leaves (``participant_hung_up``) and the conference's rules
+        apply. :class:`~pytest_fakeconf.TwilioError` 21220 once the call ended."""
+        self._backend.calls.hang_up(self._r)
+
+    def to_json(self) -> dict[str, Any]:
+        """The call as Twilio's fetch answers it (a new dict each time)."""
+        return call_json(self._r)
+
+    def __repr__(self) -> str:
+        r = self._record
+        return f"<Call {r.sid} {r.direction} {r.from_} -> {r.to} {r.status}>"

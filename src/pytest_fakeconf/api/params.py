@@ -98,6 +98,59 @@ def date_range(params: Params, field: str) -> DateRange:
     return lo, hi
 
 
+_INSTANT_RE = re.compile(
+    r"\A(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}:?\d{2})?)?\Z"
+)
+
+
+def instant(name: str, value: str) -> tuple[int, bool]:
+    """Epoch seconds of a ``YYYY-MM-DD`` date (midnight UTC) or an ISO 8601 date-time
+    (``YYYY-MM-DDTHH:MM:SSZ`` is what twilio-python sends for the Calls and account
+    Recordings filters; no offset means UTC), and whether it was a date alone; 400
+    otherwise."""
+    match = _INSTANT_RE.match(value)
+    if match is None:
+        raise invalid_parameter(
+            f"Invalid {name}: '{value[:100]}' is not a date (YYYY-MM-DD) or a date-time "
+            "(YYYY-MM-DDTHH:MM:SSZ)"
+        )
+    day, time, zone = match.groups()
+    if time is None:
+        return day_start(name, day), True
+    text = f"{day}T{time}{'+00:00' if zone in (None, 'Z') else zone}"
+    try:
+        moment = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise invalid_parameter(
+            f"Invalid {name}: '{value[:100]}' is not a valid date-time"
+        ) from None
+    return int(moment.timestamp()), False
+
+
+def instant_range(params: Params, field: str, *, strictly_before: bool) -> DateRange:
+    """Inclusive epoch-second bounds from ``Field``, ``Field<`` and ``Field>`` given as
+    dates or date-times. ``Field=V`` is the UTC day of V; ``Field>V`` is "on or after"
+    V; ``Field<V`` is "before" V (``strictly_before``: the Calls filters, §1.7) or "on
+    or before" V (the account Recordings filters, §7). A date alone means its midnight."""
+    lo: int | None = None
+    hi: int | None = None
+    exact = params.get(field)
+    if exact is not None:
+        seconds, _ = instant(field, exact)
+        lo = seconds - seconds % 86400
+        hi = lo + 86399
+    before = params.get(field + "<")
+    if before is not None:
+        bound, _ = instant(field + "<", before)
+        bound -= 1 if strictly_before else 0
+        hi = bound if hi is None else min(hi, bound)
+    after = params.get(field + ">")
+    if after is not None:
+        bound, _ = instant(field + ">", after)
+        lo = bound if lo is None else max(lo, bound)
+    return lo, hi
+
+
 def integer(name: str, value: str, low: int, high: int | None = None) -> int:
     if not _INT_RE.match(value):
         raise invalid_parameter(f"Invalid {name}: '{value}' is not an integer")

@@ -1,4 +1,6 @@
-"""Handlers of ``…/Conferences/{ConferenceSid}/Recordings.json`` and ``…/{Sid}.json``."""
+"""Handlers of ``…/Conferences/{ConferenceSid}/Recordings.json`` and ``…/{Sid}.json``,
+and of the account's ``…/Recordings.json`` and ``…/Recordings/{Sid}.json`` (§7 of
+``../shared/reference/twilio-calls-and-twiml.md``: conference recordings appear there)."""
 
 from __future__ import annotations
 
@@ -6,15 +8,15 @@ from urllib.parse import unquote
 
 from ..core.backend import Backend
 from ..core.errors import invalid_parameter, not_found
-from ..core.recording_store import CURRENT, Recording
+from ..core.recording_store import CURRENT, Recording, RecordingStore
 from ..core.sids import is_sid
 from ..core.vocabulary import PAUSE_BEHAVIORS, RECORDING_STATUSES
 from . import paging
 from .conferences import find_conference
 from .messages import ApiRequest, ApiResponse
-from .params import Params, date_range, enum
+from .params import Params, boolean, date_range, enum, instant_range, sid
 from .routing import PathArgs, Route
-from .wire import conference_path, recording_json
+from .wire import account_path, account_recording_json, conference_path, recording_json
 
 LIST_FILTERS = ("DateCreated", "DateCreated<", "DateCreated>")
 
@@ -83,12 +85,81 @@ def delete_recording(backend: Backend, request: ApiRequest, args: PathArgs) -> A
     return ApiResponse(204)
 
 
+ACCOUNT_LIST_FILTERS = (
+    "DateCreated", "DateCreated<", "DateCreated>", "CallSid", "ConferenceSid", "IncludeSoftDeleted",
+)  # fmt: skip
+
+
+def list_account_recordings(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
+    """Every recording of the account, newest first; ``ConferenceSid`` walks that
+    conference's recordings alone. Conference recordings name no call (``call_sid``
+    null), so a ``CallSid`` filter finds none of them. ``IncludeSoftDeleted`` is
+    accepted: the fake keeps no deleted recordings."""
+    account_sid = args.account_sid
+    params = Params(request.query)
+    call_sid = params.get("CallSid")
+    if call_sid is not None:
+        sid("CallSid", call_sid, "CA")
+    conference_sid = params.get("ConferenceSid")
+    if conference_sid is not None:
+        sid("ConferenceSid", conference_sid, "CF")
+    if (value := params.get("IncludeSoftDeleted")) is not None:
+        boolean("IncludeSoftDeleted", value)
+    # "on or before midnight" / "on or after midnight": inclusive (§7).
+    lo, hi = instant_range(params, "DateCreated", strictly_before=False)
+    page_request = paging.page_request(params, "RE")
+    store: RecordingStore | None = backend.recording_store(account_sid)
+    if conference_sid is not None:
+        conference = backend.conference_store(account_sid).get(conference_sid)
+        store = conference.recordings if conference is not None else None
+    accept = (lambda r: r.conference_sid is None) if call_sid is not None else None
+    page = paging.collection_page(store, page_request, lo, hi, accept)
+    body = paging.envelope(
+        "recordings",
+        f"{account_path(account_sid)}/Recordings.json",
+        params.ordered(ACCOUNT_LIST_FILTERS),
+        page_request,
+        page,
+        lambda r: r.sid,
+        account_recording_json,
+    )
+    return ApiResponse.json(200, body)
+
+
+def _account_recording(backend: Backend, request: ApiRequest, args: PathArgs) -> Recording:
+    wanted = unquote(args["Sid"])
+    found = backend.recordings.get(args.account_sid, wanted) if is_sid(wanted, "RE") else None
+    if found is None:
+        raise not_found(request.path)
+    return found
+
+
+def fetch_account_recording(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
+    return ApiResponse.json(200, account_recording_json(_account_recording(backend, request, args)))
+
+
+def delete_account_recording(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
+    backend.recordings.delete(_account_recording(backend, request, args))
+    return ApiResponse(204)
+
+
 RECORDINGS = "/2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Recordings.json"
 RECORDING = "/2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Recordings/{Sid}.json"
+ACCOUNT_RECORDINGS = "/2010-04-01/Accounts/{AccountSid}/Recordings.json"
+ACCOUNT_RECORDING = "/2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json"
 
 ROUTES = (
     Route("GET", RECORDINGS, "ListConferenceRecording", list_recordings, list_key="recordings"),
     Route("GET", RECORDING, "FetchConferenceRecording", fetch_recording),
     Route("POST", RECORDING, "UpdateConferenceRecording", update_recording),
     Route("DELETE", RECORDING, "DeleteConferenceRecording", delete_recording),
+    Route(
+        "GET",
+        ACCOUNT_RECORDINGS,
+        "ListRecording",
+        list_account_recordings,
+        list_key="recordings",
+    ),
+    Route("GET", ACCOUNT_RECORDING, "FetchRecording", fetch_account_recording),
+    Route("DELETE", ACCOUNT_RECORDING, "DeleteRecording", delete_account_recording),
 )

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import conferences, participants, recordings
+from . import calls, conferences, participants, recordings
 from .routing import Route, Router
 
-RESOURCES: tuple[ModuleType, ...] = (conferences, participants, recordings)
+RESOURCES: tuple[ModuleType, ...] = (conferences, participants, recordings, calls)
 
 
 def _collect(modules: tuple[ModuleType, ...]) -> tuple[Route, ...]:

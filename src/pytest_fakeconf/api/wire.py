@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.call_store import Call
 from ..core.conference_store import Conference
 from ..core.participant_store import Participant
 from ..core.recording_store import Recording
@@ -87,4 +88,100 @@ def recording_json(r: Recording) -> dict[str, Any]:
         "error_code": r.error_code,
         "encryption_details": None,
         "uri": f"{conference_path(r.account_sid, r.conference_sid)}/Recordings/{r.sid}.json",
+    }
+
+
+def call_path(account_sid: str, sid: str) -> str:
+    return f"{PREFIX}/Accounts/{account_sid}/Calls/{sid}"
+
+
+# The call's sub-resources, in the order of the OpenAPI fetch example (§1.1).
+_CALL_SUBRESOURCES = (
+    ("notifications", "Notifications"),
+    ("recordings", "Recordings"),
+    ("payments", "Payments"),
+    ("events", "Events"),
+    ("siprec", "Siprec"),
+    ("streams", "Streams"),
+    ("transcriptions", "Transcriptions"),
+    ("user_defined_message_subscriptions", "UserDefinedMessageSubscriptions"),
+    ("user_defined_messages", "UserDefinedMessages"),
+)
+# "wait time in milliseconds before the call is placed" (§1.2): the fake places at once.
+# Twilio's examples all say "1000"; "0" is a guess (README).
+QUEUE_TIME = "0"
+
+
+def formatted(number: str) -> str:
+    """``to_formatted`` / ``from_formatted``: "(415) 867-5309" for a NANP number;
+    anything else as given ("non-NANP numbers stay E.164", §1.2)."""
+    if len(number) == 12 and number.startswith("+1") and number[2:].isdigit():
+        return f"({number[2:5]}) {number[5:8]}-{number[8:]}"
+    return number
+
+
+def call_json(c: Call) -> dict[str, Any]:
+    """Key order as in the OpenAPI document's examples: alphabetical, ``queue_time``
+    last (§1.2). ``price`` is null ("May not be immediately available"), ``price_unit``
+    ``USD`` even then (the 2016 capture, §1.4); ``duration`` a string, once completed."""
+    base = call_path(c.account_sid, c.sid)
+    duration = c.duration
+    return {
+        "account_sid": c.account_sid,
+        "answered_by": c.answered_by,
+        "api_version": API_VERSION,
+        "caller_name": None,
+        "date_created": rfc2822(c.date_created),
+        "date_updated": rfc2822(c.date_updated),
+        "direction": c.direction,
+        "duration": None if duration is None else str(duration),
+        "end_time": rfc2822(c.end_time),
+        "forwarded_from": None,
+        "from": c.from_,
+        "from_formatted": formatted(c.from_),
+        "group_sid": None,
+        "parent_call_sid": c.parent_call_sid,
+        "phone_number_sid": None,
+        "price": None,
+        "price_unit": "USD",
+        "sid": c.sid,
+        "start_time": rfc2822(c.start_time),
+        "status": c.status,
+        "subresource_uris": {key: f"{base}/{name}.json" for key, name in _CALL_SUBRESOURCES},
+        "to": c.to,
+        "to_formatted": formatted(c.to),
+        "trunk_sid": None,
+        "uri": f"{base}.json",
+        "queue_time": QUEUE_TIME,
+    }
+
+
+def account_recording_json(r: Recording) -> dict[str, Any]:
+    """A recording as ``/Accounts/{AC}/Recordings`` serves it (§7): the conference
+    recording's fields in the account schema's order, plus ``subresource_uris`` and
+    ``media_url`` (no extension)."""
+    base = f"{account_path(r.account_sid)}/Recordings/{r.sid}"
+    return {
+        "account_sid": r.account_sid,
+        "api_version": API_VERSION,
+        "call_sid": None,  # a recording of the whole conference, not of one call leg
+        "conference_sid": r.conference_sid,
+        "date_created": rfc2822(r.date_created),
+        "date_updated": rfc2822(r.date_updated),
+        "start_time": rfc2822(r.start_time),
+        "duration": None if r.duration is None else str(r.duration),
+        "sid": r.sid,
+        "price": r.price,
+        "price_unit": r.price_unit,
+        "status": r.status,
+        "channels": r.channels,
+        "source": r.source,
+        "error_code": r.error_code,
+        "uri": f"{base}.json",
+        "encryption_details": None,
+        "subresource_uris": {
+            "add_on_results": f"{base}/AddOnResults.json",
+            "transcriptions": f"{base}/Transcriptions.json",
+        },
+        "media_url": f"https://api.twilio.com{base}",
     }

@@ -1,6 +1,6 @@
 """The composition root: accounts, clock, SIDs, events, schedule, and one operations
 object per resource (:attr:`Backend.conferences`, :attr:`Backend.participants`,
-:attr:`Backend.recordings`) that every door calls."""
+:attr:`Backend.recordings`, :attr:`Backend.calls`) that every door calls."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import itertools
 from types import MappingProxyType
 
 from .accounts import Account, Accounts
+from .call_store import Call, CallStore
+from .calls import Calls
 from .clock import Clock, as_utc
 from .conference_store import Conference, ConferenceStore
 from .conferences import Conferences
@@ -16,7 +18,7 @@ from .errors import TwilioError
 from .events import Event, EventLog
 from .participant_store import Participant
 from .participants import Participants
-from .recording_store import Recording
+from .recording_store import Recording, RecordingStore
 from .recordings import Recordings
 from .schedule import Scheduler
 from .sids import SidSource
@@ -33,11 +35,14 @@ class Backend:
         self.events = EventLog()
         self.scheduler = Scheduler()
         self._stores: dict[str, ConferenceStore] = {}
+        self._call_stores: dict[str, CallStore] = {}
+        self._recording_stores: dict[str, RecordingStore] = {}
         self._seq = itertools.count()
         self._catching_up = False
         self.conferences = Conferences(self)
         self.participants = Participants(self)
         self.recordings = Recordings(self)
+        self.calls = Calls(self)
 
     def next_seq(self) -> int:
         """The creation sequence that orders records created in the same second."""
@@ -94,11 +99,35 @@ class Backend:
     def add_account(self, sid: str | None = None, auth_token: str | None = None) -> Account:
         account = self.accounts.add(sid, auth_token)
         self._stores[account.sid] = ConferenceStore()
+        self._call_stores[account.sid] = CallStore()
+        self._recording_stores[account.sid] = RecordingStore()
         return account
 
     def conference_store(self, account_sid: str) -> ConferenceStore:
         """Every conference of one account."""
         return self._stores[account_sid]
+
+    def call_store(self, account_sid: str) -> CallStore:
+        """Every call of one account (``/Calls``)."""
+        return self._call_stores[account_sid]
+
+    def recording_store(self, account_sid: str) -> RecordingStore:
+        """Every recording of one account (``/Recordings``), whatever its conference."""
+        return self._recording_stores[account_sid]
+
+    def call_of(self, participant: Participant) -> Call:
+        call = self._call_stores[participant.account_sid].get(participant.call_sid)
+        assert call is not None, "a participant without its call"
+        return call
+
+    def participant_of(self, call: Call) -> Participant | None:
+        """The live participant that is ``call`` in its conference, if it is in one."""
+        if call.conference_sid is None:
+            return None
+        conference = self._stores[call.account_sid].get(call.conference_sid)
+        store = conference.participants if conference is not None else None
+        found = store.find(call.sid) if store is not None else None
+        return found if found is not None and found.call_sid == call.sid else None
 
     def conference_of(self, record: Participant | Recording) -> Conference:
         conference = self._stores[record.account_sid].get(record.conference_sid)
@@ -131,6 +160,24 @@ class Backend:
         }
         self.events.emit(
             Event(kind, p.account_sid, p.conference_sid, at, MappingProxyType({**snapshot, **data}))
+        )
+
+    def emit_call(self, kind: EventKind, call: Call, at: _dt.datetime, **data: object) -> None:
+        """A call event: ``call_sid``, ``call`` and ``status``; while the call is a
+        participant, the participant's state too (what its status callbacks read)."""
+        facts: dict[str, object] = {"call_sid": call.sid, "call": call, "status": call.status}
+        participant = self.participant_of(call)
+        if participant is not None:
+            self.emit_participant(kind, participant, at, **facts, **data)
+            return
+        self.events.emit(
+            Event(
+                kind,
+                call.account_sid,
+                call.conference_sid or "",
+                at,
+                MappingProxyType({**facts, **data}),
+            )
         )
 
     def emit_recording(self, kind: EventKind, recording: Recording, at: _dt.datetime) -> None:

@@ -198,3 +198,66 @@ def coach_not_in_conference(call_sid: str) -> TwilioError:
     return TwilioError(
         400, 13240, f"Conference: the call to coach ({call_sid}) is not in the conference"
     )
+
+
+# -- calls (../shared/reference/twilio-calls-and-twiml.md §1.6, §1.8, §1.9) --------
+def instructions_required() -> TwilioError:
+    """21205: a call create with none of ``Url``, ``Twiml``, ``ApplicationSid``
+    (twilio-node #275)."""
+    return TwilioError(
+        400,
+        21205,
+        "Url parameter is required. For more information, see http://www.twilio.com/docs/api/twiml",
+    )
+
+
+def twiml_apps_unsupported() -> TwilioError:
+    """A call create with ``ApplicationSid``: Twilio would run the app; the fake has no apps.
+    (20001, Twilio's generic invalid-parameter code; a fake-specific refusal.)"""
+    return TwilioError(
+        400,
+        20001,
+        "ApplicationSid: pytest-fakeconf does not support TwiML apps; pass Url or Twiml",
+    )
+
+
+def twiml_too_long(length: int) -> TwilioError:
+    """32018: ``Twiml`` over 4,000 characters."""
+    return TwilioError(
+        400, 32018, f"Twiml size exceeded maximum allowed value of 4000 characters (got {length})"
+    )
+
+
+def invalid_send_digits(value: str) -> TwilioError:
+    """21206: ``SendDigits`` not 1-32 of ``0-9 A-D # * w W``."""
+    return TwilioError(400, 21206, f"Invalid SendDigits: {value[:100]}")
+
+
+def invalid_timeout(value: str) -> TwilioError:
+    """21208: ``Timeout`` not an integer from 1 to 600."""
+    return TwilioError(400, 21208, f"Invalid Timeout value: {value[:100]}")
+
+
+def invalid_method(name: str, value: str) -> TwilioError:
+    """21209: a ``*Method`` that is not GET or POST."""
+    return TwilioError(400, 21209, f"Invalid {name}: {value[:100]} is not GET or POST")
+
+
+def invalid_status_callback_events() -> TwilioError:
+    """21626: a ``StatusCallbackEvent`` outside ``initiated ringing answered completed``."""
+    return TwilioError(400, 21626, "One or more of the StatusCallbackEvents provided were invalid")
+
+
+def call_not_in_progress() -> TwilioError:
+    """21220: redirecting (or ending) a call that is not in progress (yap #570)."""
+    return TwilioError(400, 21220, "Call is not in-progress. Cannot redirect.")
+
+
+def url_and_twiml_exclusive() -> TwilioError:
+    """Update with both ``Url`` and ``Twiml``: "mutually exclusive" (code UNVERIFIED: 20001)."""
+    return TwilioError(400, 20001, "Url and Twiml are mutually exclusive; pass one of them")
+
+
+def call_in_progress_cannot_delete(sid: str) -> TwilioError:
+    """DELETE of a live call: "an error will occur" (code UNVERIFIED: 400/20001)."""
+    return TwilioError(400, 20001, f"Call {sid} is in progress and cannot be deleted; end it first")

@@ -81,6 +81,19 @@ class EventLog:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
+    def since(self, event: Event) -> list[Event]:
+        """The events logged after ``event`` (walked back from the newest, so the
+        cost is the number of later events, not the log's length)."""
+        later: list[Event] = []
+        for other in reversed(self._events):
+            if other is event:
+                break
+            later.append(other)
+        else:
+            return []
+        later.reverse()
+        return later
+
     def __iter__(self) -> Iterator[Event]:
         return iter(tuple(self._events))
 

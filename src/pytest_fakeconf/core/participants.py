@@ -34,16 +34,15 @@ from .participant_store import (
 from .schedule import Scheduled
 from .sids import is_sid
 from .vocabulary import (
-    CALL_OUTCOMES,
-    CallOutcome,
+    CallStatus,
     EndReason,
     LeaveReason,
     ParticipantStatus,
-    one_of,
 )
 
 if TYPE_CHECKING:
     from .backend import Backend
+    from .call_store import Call
 
 
 class Joined(NamedTuple):
@@ -59,17 +58,18 @@ class Participants:
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
-        self.outcomes: dict[str, CallOutcome] = {}
-
-    def set_call_outcome(self, number: str, outcome: CallOutcome) -> None:
-        """What happens when a participant is dialled at ``number``."""
-        self.outcomes[number] = one_of("outcome", outcome, CALL_OUTCOMES)
 
     # -- joining ------------------------------------------------------------
     def join(self, account_sid: str, conference: Conference | str, dial: Dial) -> Joined:
         """A call joins ``conference`` (a record, or the friendly name of the active
-        conference to join, started ``init`` in ``dial.region`` when there is none):
-        checked, dialled now, then answered (or failed) as its number is set up to."""
+        conference to join, started ``init`` in ``dial.region`` when there is none).
+
+        ``dial.call_sid`` naming a live call of the account makes that call a
+        participant (``<Dial><Conference>``: an inbound call is answered, an
+        answered one joins at once). Otherwise a new ``outbound-api`` call (a
+        Participants API leg, §1.3: direction UNVERIFIED) is created with that SID
+        (or a new one) and dialled now, then answered (or failed) as its number is
+        set up to (:meth:`Calls.set_call_outcome <.calls.Calls.set_call_outcome>`)."""
         backend = self._backend
         with backend.events.batch():
             if isinstance(conference, str):
@@ -77,22 +77,32 @@ class Participants:
                 target = backend.conference_store(account_sid).active_named(conference)
             else:
                 name, target = None, conference
-            self.check_join(target, dial)  # everything is checked before anything changes
+            call = None
+            if dial.call_sid is not None:
+                call = backend.call_store(account_sid).get(dial.call_sid)
+            self.check_join(target, dial, call)  # everything is checked before anything changes
             if target is None:
                 assert name is not None
                 target = backend.conferences.create(
                     account_sid, name, status="init", region=dial.region or "us1"
                 )
             now, _ = backend.moment(None, target.date_updated)
-            participant = self._dial(target, dial, now)
+            participant = self._dial(target, dial, call, now)
             dialled = dataclasses.replace(participant, options=dict(participant.options))
             self.settle(participant, now)
         return Joined(participant, dialled)
 
-    def check_join(self, conference: Conference | None, dial: Dial) -> None:
-        """Raise Twilio's error if ``dial`` cannot join ``conference`` (None: a new one)."""
+    def check_join(
+        self, conference: Conference | None, dial: Dial, call: Call | None = None
+    ) -> None:
+        """Raise Twilio's error if ``dial`` (the existing ``call``, if it names one)
+        cannot join ``conference`` (None: a new one)."""
         if conference is not None and not conference.active:
             raise errors.conference_not_found_or_completed()
+        if call is not None and not call.live:
+            raise ValueError(f"call {call.sid} is {call.status}; it cannot join a conference")
+        if call is not None and call.conference_sid is not None:
+            raise ValueError(f"call {call.sid} is already in conference {call.conference_sid}")
         if dial.label is not None:
             check_label(dial.label)
         if dial.call_sid is not None and not is_sid(dial.call_sid, "CA"):
@@ -114,9 +124,30 @@ class Participants:
         if len(store) >= limit:
             raise errors.conference_full()
 
-    def _dial(self, conference: Conference, dial: Dial, at: _dt.datetime) -> Participant:
-        """Add a ``queued`` participant (already checked with :meth:`check_join`)."""
+    def _dial(
+        self, conference: Conference, dial: Dial, call: Call | None, at: _dt.datetime
+    ) -> Participant:
+        """Add a ``queued`` participant (already checked with :meth:`check_join`): the
+        existing ``call``, or a new call it dials (``call-initiated``)."""
         backend = self._backend
+        new_call = call is None
+        if call is None:
+            options = dial.options
+            call = backend.calls.new(
+                conference.account_sid,
+                at,
+                to=dial.to,
+                from_=dial.from_,
+                direction="outbound-api",
+                status_callback=options.get("StatusCallback") or None,
+                status_callback_method=options.get("StatusCallbackMethod") or "POST",
+                status_callback_events=tuple(
+                    e  # type: ignore[misc]
+                    for e in options.get("StatusCallbackEvent", "completed").split()
+                ),
+                sid=dial.call_sid,
+            )
+            backend.call_store(conference.account_sid).add(call)
         if conference.settings is None:
             conference.settings = dial.settings
         if dial.region is not None and not conference.settings.region_chosen:
@@ -130,7 +161,7 @@ class Participants:
         participant = Participant(
             account_sid=conference.account_sid,
             conference_sid=conference.sid,
-            call_sid=dial.call_sid if dial.call_sid is not None else backend.sids.sid("CA"),
+            call_sid=call.sid,
             cp_sid=backend.sids.sid("CP"),
             key=(int(at.timestamp()), backend.next_seq()),
             date_created=at,
@@ -147,28 +178,35 @@ class Participants:
             options=dict(dial.options),
         )
         conference.participants.add(participant)
-        backend.emit_participant("call-initiated", participant, at)
+        call.conference_sid = conference.sid
+        if new_call:
+            backend.emit_call("call-initiated", call, at)
         return participant
 
     def settle(self, participant: Participant, at: _dt.datetime) -> None:
-        """Answer (or fail) a queued call as its number is set up to."""
+        """Connect a queued participant: its call is answered (a new call rings first,
+        and is answered or fails as its number is set up to)."""
         if participant.status != "queued":
             return
         backend = self._backend
         conference = backend.conference_of(participant)
-        outcome = self.outcomes.get(participant.to, "answer")
-        backend.emit_participant("call-ringing", participant, at)
-        if outcome != "answer":
-            self._drop(participant, at, "failed", outcome, "participant_add_failed")
-            if conference.status == "init" and not conference.participants:
-                # Nobody is left in a conference that never started: it ends with
-                # that call. (Twilio does not document this case; a conference a
-                # test set up in progress is left alone.)
-                backend.conferences.finish(conference, "last-participant-left", participant, at)
-            return
+        call = backend.call_of(participant)
+        if call.status == "queued":
+            outcome = backend.calls.outcome_for(call)
+            backend.calls.ring(call, at)
+            if outcome != "answer":
+                self._drop(participant, at, "failed", outcome, "participant_add_failed")
+                backend.calls.finish(call, outcome, at)
+                if conference.status == "init" and not conference.participants:
+                    # Nobody is left in a conference that never started: it ends with
+                    # that call. (Twilio does not document this case; a conference a
+                    # test set up in progress is left alone.)
+                    backend.conferences.finish(conference, "last-participant-left", participant, at)
+                return
         participant.status = "connected"
         participant.date_updated = max(participant.date_updated, at)
-        backend.emit_participant("call-answered", participant, at)
+        if call.status != "in-progress":
+            backend.calls.answer(call, at)
         backend.emit_participant("participant-join", participant, at)
         backend.conferences.start_if_ready(conference, at)
 
@@ -253,13 +291,24 @@ class Participants:
             self._leave(participant, kicked, when)
             return None
 
-    def _leave(self, participant: Participant, kicked: bool, at: _dt.datetime) -> None:
+    def redirected(self, participant: Participant, at: _dt.datetime) -> None:
+        """Settling of a call redirect (§4): the participant leaves as if kicked
+        (``participant_updated_via_api``, UNVERIFIED); its ``participant-leave`` says
+        ``redirected=True`` (the old ``<Dial>`` action's TwiML is not run)."""
+        self._leave(participant, True, at, redirected=True)
+
+    def _leave(
+        self, participant: Participant, kicked: bool, at: _dt.datetime, *, redirected: bool = False
+    ) -> None:
         if not participant.live:
             raise errors.participant_gone(participant.call_sid)
         backend = self._backend
         conference = backend.conference_of(participant)
         because: LeaveReason = "participant_updated_via_api" if kicked else "participant_hung_up"
-        self._drop(participant, at, "complete", "completed", because)
+        extra = {"redirected": True} if redirected else {}
+        self._drop(participant, at, "complete", "completed", because, **extra)
+        # A kicked TwiML-driven call goes on with its TwiML (§3.6, UNVERIFIED).
+        backend.calls.left_conference(backend.call_of(participant), at, hung_up=not kicked)
         if not conference.active:
             return
         reason: EndReason
@@ -276,16 +325,19 @@ class Participants:
         backend.conferences.finish(conference, reason, participant, at)
 
     def disconnect(self, participant: Participant, at: _dt.datetime, reason: LeaveReason) -> None:
-        """Settling of a conference end: drop a participant because its conference ended."""
+        """Settling of a conference end: drop a participant because its conference ended
+        (its call completes, or goes on with its TwiML: §3.6)."""
         self._drop(participant, at, "complete", "completed", reason)
+        self._backend.calls.left_conference(self._backend.call_of(participant), at, hung_up=False)
 
     def _drop(
         self,
         participant: Participant,
         at: _dt.datetime,
         status: ParticipantStatus,
-        call_status: str,
+        call_status: CallStatus,
         reason: LeaveReason,
+        **data: object,
     ) -> None:
         """The participant is gone (only live participants exist): ``participant-leave``."""
         participant.status = status
@@ -299,4 +351,5 @@ class Participants:
             at,
             participant_call_status=call_status,
             reason_participant_left=reason,
+            **data,
         )

@@ -68,6 +68,7 @@ class Recordings:
                 running_since=at,
             )
             conference.recordings.add(recording)
+            backend.recording_store(conference.account_sid).add(recording)  # §7: listed there too
             backend.emit_recording("recording-in-progress", recording, at)
         return recording
 
@@ -119,9 +120,15 @@ class Recordings:
             self._change(current, "stopped", "silence", at)
             self._settle(current, at)
 
+    def get(self, account_sid: str, sid: str) -> Recording | None:
+        """A recording of the account, whatever its conference (``/Recordings/{Sid}``)."""
+        return self._backend.recording_store(account_sid).get(sid)
+
     def delete(self, recording: Recording) -> None:
-        """``DELETE …/Recordings/{Sid}.json``: gone from the conference's list."""
+        """``DELETE …/Recordings/{Sid}.json``: gone from the conference's list and the
+        account's."""
         with self._backend.events.batch():
             store = self._backend.conference_of(recording).recordings
             if store is not None:
                 store.remove(recording)
+            self._backend.recording_store(recording.account_sid).remove(recording)

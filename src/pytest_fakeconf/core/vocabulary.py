@@ -45,6 +45,17 @@ LeaveReason = Literal[
 ]
 LEAVE_REASONS: tuple[LeaveReason, ...] = get_args(LeaveReason)
 
+# -- calls (``../shared/reference/twilio-calls-and-twiml.md`` §1.2, §1.3) ------
+# OpenAPI ``call_enum_status``: ``initiated`` is a callback event, never a status.
+CallStatus = Literal[
+    "queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"
+]
+CALL_STATUSES: tuple[CallStatus, ...] = get_args(CallStatus)
+LIVE_CALL_STATUSES: frozenset[CallStatus] = frozenset({"queued", "ringing", "in-progress"})
+# The directions the fake makes (Twilio also has trunking-terminating/-originating).
+CallDirection = Literal["inbound", "outbound-api", "outbound-dial"]
+CALL_DIRECTIONS: tuple[CallDirection, ...] = get_args(CallDirection)
+
 # What a dialled number does (``FakeTwilio.set_call_outcome``).
 CallOutcome = Literal["answer", "busy", "no-answer", "failed"]
 CALL_OUTCOMES: tuple[CallOutcome, ...] = get_args(CallOutcome)
@@ -64,6 +75,8 @@ EventKind = Literal[
     "call-initiated",
     "call-ringing",
     "call-answered",
+    "call-completed",
+    "call-redirected",
     "participant-join",
     "participant-leave",
     "participant-mute",

@@ -2,13 +2,16 @@
 
 One lock serialises every request: the fake is a single in-memory store, and
 a request is answered in microseconds, so concurrent clients wait briefly
-instead of racing each other.
+instead of racing each other. The lock is released while the fake waits on the
+app (a TwiML fetch, a status callback over HTTP): an app whose webhook handler
+calls the API back (a warm transfer adding a participant) is answered meanwhile.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 from urllib.parse import quote
 
@@ -23,6 +26,31 @@ class ServerApp:
     def __init__(self, fake: FakeTwilio) -> None:
         self.fake = fake
         self.lock = threading.Lock()
+        self._holder: int | None = None
+        fake._outside = self._unlocked
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self.lock:
+            self._holder = threading.get_ident()
+            try:
+                yield
+            finally:
+                self._holder = None
+
+    @contextmanager
+    def _unlocked(self) -> Iterator[None]:
+        """Release the lock around a delivery made by the request that holds it."""
+        if self._holder != threading.get_ident():
+            yield
+            return
+        self._holder = None
+        self.lock.release()
+        try:
+            yield
+        finally:
+            self.lock.acquire()
+            self._holder = threading.get_ident()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -36,7 +64,7 @@ class ServerApp:
         }
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]
-        with self.lock:
+        with self._locked():
             if path == "/" and method == "GET":
                 status, reply_headers, content = page.render()
             elif path.startswith(CONTROL_PREFIX):

@@ -21,6 +21,7 @@ for a conference name already active.
 | POST call-outcomes | number, outcome | make a number busy, unanswered or failing |
 | POST webhooks | base_url | deliver webhooks under base_url over HTTP |
 | GET requests, GET webhooks, GET events | | the journals |
+| GET alerts | | what Twilio's Debugger would show (TwiML errors, failed fetches, callbacks) |
 | POST clock | now (ISO 8601) / advance (seconds) / release (true) | move the manual clock |
 | POST reset | | forget everything but the credentials |
 | POST faults | the options of ``inject_fault`` (no timeout) | inject a fault: 201, with its id |
@@ -180,6 +181,10 @@ def _events(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
     return reply(200, [_event(e) for e in fake.events])
 
 
+def _alerts(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    return reply(200, [a.as_dict() for a in fake.alerts])
+
+
 def _move_clock(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
     return reply(200, _clock(fake, data))
 
@@ -253,6 +258,7 @@ ENDPOINTS = (
     Endpoint("GET", f"{PREFIX}/webhooks", _webhooks),
     Endpoint("GET", f"{PREFIX}/requests", _requests),
     Endpoint("GET", f"{PREFIX}/events", _events),
+    Endpoint("GET", f"{PREFIX}/alerts", _alerts),
     Endpoint("POST", f"{PREFIX}/clock", _move_clock, ("now", "advance", "release"), "clock"),
     Endpoint("POST", f"{PREFIX}/reset", _reset, (), "reset"),
     Endpoint("POST", f"{PREFIX}/faults", _inject_fault, _FAULT_OPTIONS, "fault"),
@@ -276,6 +282,7 @@ def state(fake: FakeTwilio) -> dict[str, Any]:
             for room in fake.conferences
         ],
         "events": [_event(e) for e in reversed(events)],
+        "alerts": [a.as_dict() for a in reversed(fake.alerts[-RECENT_EVENTS:])],
     }
 
 

@@ -1,4 +1,4 @@
-"""The live page at ``/``: conferences, their participants and recent events.
+"""The live page at ``/``: conferences, their participants, recent events and alerts.
 
 It polls ``/_fakeconf/state`` once a second and renders with ``textContent``
 only, so names a test (or an attacker) chose are shown, never run.
@@ -29,6 +29,9 @@ PAGE = """<!doctype html>
 <h2>Recent events</h2>
 <table id="events"><thead><tr><th>At</th><th>Event</th><th>Conference</th><th>Call</th>
 </tr></thead><tbody></tbody></table>
+<h2>Alerts</h2>
+<table id="alerts"><thead><tr><th>At</th><th>Code</th><th>Message</th><th>Call</th><th>URL</th>
+</tr></thead><tbody></tbody></table>
 <script>
 function cell(row, text, cls) {
   const td = document.createElement("td");
@@ -58,6 +61,9 @@ async function refresh() {
     });
     fill("events", state.events, (tr, e) => {
       cell(tr, e.at); cell(tr, e.kind); cell(tr, e.conference_sid); cell(tr, e.call_sid);
+    });
+    fill("alerts", state.alerts || [], (tr, a) => {
+      cell(tr, a.at); cell(tr, a.code); cell(tr, a.message); cell(tr, a.call_sid); cell(tr, a.url);
     });
   } catch (error) {
     document.getElementById("now").textContent = "(server unreachable)";

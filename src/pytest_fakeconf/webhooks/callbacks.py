@@ -7,8 +7,9 @@ Three subscriptions (§4 of the conference reference):
   ``participant-join``, ``-leave``, ``-mute``/``-unmute``, ``-hold``/``-unhold``,
   ``-modify``, ``announcement-end``, chosen by the keywords ``start end join
   leave mute hold modify announcement``;
-* each participant call's progress (``StatusCallback``/``StatusCallbackEvent``:
-  ``initiated ringing answered completed``, by default ``completed``);
+* each call's progress (``StatusCallback``/``StatusCallbackEvent`` of ``calls.create``
+  or of a Participants API leg: ``initiated ringing answered completed``, by default
+  ``completed``; calls reference §2.2);
 * the conference recording's (``ConferenceRecordingStatusCallback*``:
   ``in-progress completed``, by default ``completed``).
 """
@@ -17,9 +18,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..core.call_store import Call
 from ..core.conference_store import Conference, ConferenceSettings
 from ..core.events import Event
-from ..core.participant_store import Participant
 from ..core.recording_store import Recording
 from ..formats import API_VERSION, rfc2822
 
@@ -48,6 +49,7 @@ CALL_EVENTS = {
     "call-initiated": ("initiated", "initiated"),
     "call-ringing": ("ringing", "ringing"),
     "call-answered": ("answered", "in-progress"),
+    "call-completed": ("completed", "completed"),  # the call's final status, in fact
 }
 RECORDING_EVENTS = {"recording-in-progress": "in-progress", "recording-completed": "completed"}
 # "Reason": "A message indicating why the conference ended" (wording not documented).
@@ -82,7 +84,7 @@ class StatusCallbacks:
             return
         if event.kind in CONFERENCE_EVENTS:
             self._conference_event(event)
-        if event.kind in CALL_EVENTS or event.kind == "participant-leave":
+        if event.kind in CALL_EVENTS:
             self._call_event(event)
         if event.kind in RECORDING_EVENTS:
             self._recording_event(event)
@@ -144,41 +146,44 @@ class StatusCallbacks:
             "conference-status", settings.status_callback, settings.status_callback_method, pairs
         )
 
-    # -- each participant call's progress ---------------------------------------
+    # -- each call's progress ---------------------------------------------------
     def _call_event(self, event: Event) -> None:
-        participant = event.data["participant"]
-        assert isinstance(participant, Participant)
-        url = participant.options.get("StatusCallback")
-        if not url:
+        """A call status callback (calls reference §2.2): ``StatusCallback`` of the call
+        (of ``calls.create``, or of a Participants API leg), for the events it chose."""
+        call = event.data.get("call")
+        if not isinstance(call, Call) or not call.status_callback:
             return
-        if event.kind == "participant-leave":
-            keyword, status = "completed", str(event.data["participant_call_status"])
-        else:
-            keyword, status = CALL_EVENTS[event.kind]
-        if keyword not in participant.options.get("StatusCallbackEvent", "completed").split():
+        keyword, status = CALL_EVENTS[event.kind]
+        if keyword not in call.status_callback_events:
             return
-        key = participant.call_sid
-        number = self._sequence.get(key, -1) + 1  # call progress counts from 0
-        self._sequence[key] = number
+        if keyword == "completed":
+            status = call.status  # completed, busy, no-answer, failed or canceled
+        number = self._sequence.get(call.sid, -1) + 1  # call progress counts from 0
+        self._sequence[call.sid] = number
         pairs: Pairs = [
-            ("AccountSid", participant.account_sid),
+            ("AccountSid", call.account_sid),
             ("ApiVersion", API_VERSION),
-            ("CallSid", participant.call_sid),
+            ("CallSid", call.sid),
             ("CallStatus", status),
             ("CallbackSource", "call-progress-events"),
-            ("Called", participant.to),
-            ("Caller", participant.from_),
-            ("Direction", "outbound-api"),
-            ("From", participant.from_),
-            ("To", participant.to),
+            ("Called", call.to),
+            ("Caller", call.from_),
+            ("Direction", call.direction),
+            ("From", call.from_),
+            ("To", call.to),
             ("SequenceNumber", str(number)),
             ("Timestamp", rfc2822(event.at) or ""),
         ]
+        if call.parent_call_sid:
+            pairs.append(("ParentCallSid", call.parent_call_sid))
         if keyword == "completed":
-            seconds = int((event.at - participant.date_created).total_seconds())
-            pairs.append(("CallDuration", str(max(0, seconds))))
-        method = participant.options.get("StatusCallbackMethod", "POST")
-        self._router.send("call-status", url, method, pairs)
+            seconds = call.duration or 0
+            pairs.append(("CallDuration", str(seconds)))
+            if call.status == "completed":
+                # "Duration": billed minutes (§2.2); rounded up, at least one for an
+                # answered call: a GUESS (the reference gives the unit, not the rounding).
+                pairs.append(("Duration", str(max(1, -(-seconds // 60)))))
+        self._router.send("call-status", call.status_callback, call.status_callback_method, pairs)
 
     # -- the recording's --------------------------------------------------------
     def _recording_event(self, event: Event) -> None:

@@ -12,6 +12,7 @@ import io
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -134,10 +135,18 @@ def http_receiver(timeout: float = 10.0) -> Receiver:
 class Router:
     """Where webhooks go: receivers by base URL, and the journal of deliveries."""
 
-    def __init__(self, auth_token: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        auth_token: Callable[[], str],
+        outside: Callable[[], AbstractContextManager[object]] = nullcontext,
+    ) -> None:
         self._auth_token = auth_token
+        # Entered around each request to the app: server mode releases its request lock
+        # there, so an app that calls the API back while handling a webhook is answered.
+        self._outside = outside
         self._routes: list[tuple[str, Receiver]] = []
         self.journal: list[WebhookDelivery] = []
+        self.listeners: list[Callable[[WebhookDelivery], None]] = []  # hear every delivery
 
     def route(self, base_url: str, receiver: Receiver) -> None:
         parts = urlsplit(base_url)
@@ -189,7 +198,8 @@ class Router:
             error = "no receiver is routed for this URL (see FakeTwilio.route_webhooks)"
         else:
             try:
-                status, content = receiver(method, url, headers, body)
+                with self._outside():
+                    status, content = receiver(method, url, headers, body)
             except Exception:  # the application's failure must not break the fake
                 error = traceback.format_exc()
         delivery = WebhookDelivery(
@@ -197,4 +207,6 @@ class Router:
             status, content, error, pairs,
         )  # fmt: skip
         self.journal.append(delivery)
+        for listener in self.listeners:
+            listener(delivery)
         return delivery

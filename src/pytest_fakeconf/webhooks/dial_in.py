@@ -1,4 +1,4 @@
-"""An inbound call: ask the app for TwiML, follow it, join the conference it names."""
+"""An inbound call (``fakeconf.dial_in``), and how ``<Dial><Conference>`` joins a conference."""
 
 from __future__ import annotations
 
@@ -6,12 +6,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from ..core.conference_store import MAX_PARTICIPANTS, ConferenceSettings
-from ..core.errors import (
-    FakeconfError,
-    TwilioError,
-    coach_not_in_conference,
-    http_retrieval_failure,
-)
+from ..core.errors import TwilioError, coach_not_in_conference
 from ..core.participant_store import Dial, Participant
 from ..core.vocabulary import (
     CONFERENCE_CALLBACK_EVENTS,
@@ -19,19 +14,18 @@ from ..core.vocabulary import (
     REGIONS,
     one_of,
 )
-from ..formats import API_VERSION
 from . import twiml
-from .delivery import Router
 
 if TYPE_CHECKING:
     from ..core.backend import Backend
-
-MAX_REDIRECTS = 20
+    from .alerts import Alerts
+    from .voice import VoiceRunner
 
 
 def dial_in(
     backend: Backend,
-    router: Router,
+    runner: VoiceRunner,
+    alerts: Alerts,
     account_sid: str,
     url: str,
     *,
@@ -39,42 +33,24 @@ def dial_in(
     to: str,
     method: str = "POST",
 ) -> Participant | None:
-    """Place an inbound call to ``to`` whose voice URL is ``url``.
+    """Place an inbound call to ``to`` whose voice URL is ``url``, run by the runner.
 
     Returns the participant when the TwiML joined a conference, None when the
-    call ended without one. Raises :class:`TwilioError` 11200 when the app did
-    not answer 2xx, 12100 when the TwiML does not parse, 12200 when it is not
-    valid TwiML (nothing joins in any of these cases).
+    call ended without one. Raises the :class:`TwilioError` the call ended with
+    (also in ``alerts``): 11200 when the app did not answer 2xx, 12100 when the
+    TwiML does not parse, 12200 when it is not valid TwiML, a join's refusal
+    (13240, 16020, 16026…); :class:`FakeconfError` when the fake stopped a
+    ``<Redirect>`` loop. Nothing joins in any of these cases.
     """
-    call_sid = backend.sids.sid("CA")
-    status = "ringing"
-    for _ in range(MAX_REDIRECTS + 1):
-        pairs = [
-            ("AccountSid", account_sid),
-            ("ApiVersion", API_VERSION),
-            ("CallSid", call_sid),
-            ("CallStatus", status),
-            ("Called", to),
-            ("Caller", from_),
-            ("Direction", "inbound"),
-            ("From", from_),
-            ("To", to),
-        ]
-        delivery = router.send("voice", url, method, pairs)
-        if not delivery.ok:
-            why = delivery.error.splitlines()[-1] if delivery.error else delivery.status_code
-            raise http_retrieval_failure(url, why)
-        outcome = twiml.read(delivery.response_body)
-        if isinstance(outcome, twiml.Redirect):
-            url, method, status = urljoin(url, outcome.url), outcome.method, "in-progress"
-            continue
-        if outcome is None:
-            return None
-        return _join(backend, account_sid, call_sid, from_, to, url, outcome)
-    raise FakeconfError(f"more than {MAX_REDIRECTS} <Redirect>s in a row; last URL {url}")
+    call = backend.calls.receive(account_sid, to=to, from_=from_, url=url, method=method)
+    for alert in alerts.for_call(call.sid):
+        if alert.error is not None:
+            raise alert.error
+    joined = runner.joined(call.sid)
+    return joined[0] if joined else None
 
 
-def _join(
+def conference_dial(
     backend: Backend,
     account_sid: str,
     call_sid: str,
@@ -83,6 +59,8 @@ def _join(
     document_url: str,
     noun: twiml.JoinConference,
 ) -> Participant:
+    """The call ``call_sid`` joins the conference ``<Dial><Conference>`` names, with
+    the noun's attributes (validated by :func:`twiml.parse`), under the REST rules."""
     a = noun.attributes
     settings = _settings(a, document_url)
     dial = Dial(

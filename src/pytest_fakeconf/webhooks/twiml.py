@@ -1,9 +1,14 @@
-"""Reading the TwiML an application answers a voice webhook with.
+"""Reading the TwiML an application answers a voice webhook with: the document model.
 
-Only what decides where an inbound call goes is interpreted: ``<Redirect>``
-(fetch more TwiML), ``<Dial><Conference>`` (join a conference), ``<Hangup>`` /
-``<Reject>`` and the end of the document (the call ends). Verbs that only play
-or gather (``<Say>``, ``<Play>``, ``<Pause>``…) are passed over.
+:func:`parse` turns a document into the list of verbs the runner (:mod:`.voice`)
+executes top to bottom (``shared/reference/twilio-calls-and-twiml.md`` §3.1):
+``<Say>``, ``<Play>``, ``<Pause>``, ``<Dial>`` (with its ``<Conference>``),
+``<Redirect>``, ``<Hangup>``, ``<Reject>``. Any other verb of Twilio's is kept as
+:class:`Unsupported`: the runner ends the call there with an alert saying the fake
+does not implement it (never 12200: Twilio knows the verb). A whole document is
+checked before any verb runs: 12100 when it does not parse, 12200 when it is not
+TwiML (root other than ``<Response>``, a verb Twilio does not have, an attribute
+value outside its documented range).
 
 Documents are parsed with ``defusedxml`` refusing any DTD (TwiML has none), so
 entity declarations, entity expansion (billion laughs) and external entities are
@@ -80,16 +85,69 @@ class JoinConference:
 
 
 @dataclass(frozen=True, slots=True)
-class Redirect:
+class Say:
+    text: str
+    loop: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
     url: str
-    method: str
+    loop: int = 1
+    digits: str | None = None
 
 
-Outcome = JoinConference | Redirect | None  # None: the call ends without a conference
+@dataclass(frozen=True, slots=True)
+class Pause:
+    length: int = 1  # seconds; journalled, no clock time passes
 
 
-def read(document: bytes | str) -> Outcome:
-    """What the call does next according to ``document``; 12100/12200 if it cannot say."""
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    url: str  # "" re-requests the current document (§3.1)
+    method: str = "POST"
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    reason: str = "rejected"  # or "busy"
+
+
+@dataclass(frozen=True, slots=True)
+class Dial:
+    """``<Dial>``: ``conference`` is its ``<Conference>`` noun; None when it dials
+    something else (``nouns`` names it: ``Number``, ``Client``, … or ``number`` for
+    a bare number), which the fake does not implement."""
+
+    conference: JoinConference | None
+    action: str | None = None
+    method: str = "POST"
+    nouns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported:
+    """A verb Twilio has and the fake does not run (``<Gather>``, ``<Record>``, …)."""
+
+    verb: str
+
+
+Verb = Say | Play | Pause | Redirect | Hangup | Reject | Dial | Unsupported
+_REJECT_REASONS = ("rejected", "busy")
+
+
+def parse(document: bytes | str) -> list[Verb]:
+    """The verbs of ``document``, in order; 12100/12200 if it is not valid TwiML."""
+    root = _root(document)
+    return [_verb(element) for element in root]
+
+
+def _root(document: bytes | str) -> ET.Element:
     data = document.encode() if isinstance(document, str) else document
     try:
         root = DET.fromstring(data, forbid_dtd=True)
@@ -109,23 +167,58 @@ def read(document: bytes | str) -> Outcome:
     for verb in root:
         if verb.tag not in VERBS:
             raise schema_validation_warning(f"<{verb.tag}> is not a TwiML verb")
-    for verb in root:
-        if verb.tag == "Redirect":
-            url = (verb.text or "").strip()
-            if not url:
-                raise schema_validation_warning("<Redirect> needs a URL")
-            method = http_method(verb.get("method", "POST"))
-            if method not in ("GET", "POST"):
-                raise schema_validation_warning(f"<Redirect method={method!r}> must be GET or POST")
-            return Redirect(url, method)
-        if verb.tag in ("Hangup", "Reject"):
-            return None
-        if verb.tag == "Dial":
-            return _dial(verb)
-    return None
+    return root
 
 
-def _dial(dial: ET.Element) -> Outcome:
+def _verb(verb: ET.Element) -> Verb:
+    tag = verb.tag
+    if tag == "Say":
+        return Say((verb.text or "").strip(), _count(verb, "loop", 1))
+    if tag == "Play":
+        return Play((verb.text or "").strip(), _count(verb, "loop", 1), verb.get("digits"))
+    if tag == "Pause":
+        return Pause(_count(verb, "length", 1))
+    if tag == "Redirect":
+        return Redirect((verb.text or "").strip(), _method(verb, "method"))
+    if tag == "Hangup":
+        return Hangup()
+    if tag == "Reject":
+        reason = verb.get("reason", "rejected")
+        if reason not in _REJECT_REASONS:
+            raise schema_validation_warning(f"<Reject reason={reason!r}> must be rejected or busy")
+        return Reject(reason)
+    if tag == "Dial":
+        action = verb.get("action")
+        method = _method(verb, "method")
+        return Dial(_dial(verb), action.strip() if action else None, method, _nouns(verb))
+    return Unsupported(tag)
+
+
+def _nouns(dial: ET.Element) -> tuple[str, ...]:
+    nouns = tuple(noun.tag for noun in dial)
+    if not nouns and (dial.text or "").strip():
+        return ("number",)  # <Dial>+15558675310</Dial>
+    return nouns
+
+
+def _count(verb: ET.Element, key: str, default: int) -> int:
+    text = verb.get(key)
+    if text is None:
+        return default
+    number = integer(text)
+    if number is None:
+        raise schema_validation_warning(f"<{verb.tag} {key}={text!r}> must be a whole number")
+    return number
+
+
+def _method(verb: ET.Element, key: str) -> str:
+    method = http_method(verb.get(key, "POST"))
+    if method not in ("GET", "POST"):
+        raise schema_validation_warning(f"<{verb.tag} {key}={method!r}> must be GET or POST")
+    return method
+
+
+def _dial(dial: ET.Element) -> JoinConference | None:
     nouns = list(dial)
     for noun in nouns:
         if noun.tag not in DIAL_NOUNS:

@@ -1,0 +1,208 @@
+"""Calls of one account: the record, its store and indexes, and its pure rules.
+
+Rules (``../shared/reference/twilio-calls-and-twiml.md`` §1.3, §1.8):
+
+* a call is ``queued`` → ``ringing`` → ``in-progress`` → ``completed``, or ends
+  ``busy`` / ``no-answer`` / ``failed`` before it is answered, or ``canceled``
+  (over the API, while queued or ringing); an ended call never changes again;
+* ``start_time`` is set when the call is answered, ``end_time`` when an answered
+  call completes; ``duration`` (seconds) is known only once it completed (§1.2:
+  "empty for busy, failed, unanswered, or ongoing calls");
+* only a call in progress can be redirected (21220).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from . import errors
+from .clock import epoch_seconds
+from .index import KeyIndex, Page, SortKey, Window, select
+from .vocabulary import (
+    CALL_STATUSES,
+    LIVE_CALL_STATUSES,
+    CallCallbackEvent,
+    CallDirection,
+    CallStatus,
+)
+
+TWIML_MAX = 4000  # "Max 4000 characters" (OpenAPI CreateCall ``Twiml``)
+
+
+@dataclass(slots=True, eq=False)
+class Call:
+    """One call leg. ``url``/``twiml`` are its instructions now (a TwiML-driven call);
+    a call with neither is a REST participant leg, which completes when it leaves."""
+
+    account_sid: str
+    sid: str
+    key: SortKey
+    date_created: _dt.datetime
+    date_updated: _dt.datetime
+    direction: CallDirection
+    from_: str
+    to: str
+    status: CallStatus = "queued"
+    parent_call_sid: str | None = None
+    start_time: _dt.datetime | None = None
+    end_time: _dt.datetime | None = None
+    answered_by: str | None = None
+    url: str | None = None
+    method: str = "POST"
+    twiml: str | None = None
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    status_callback_events: tuple[CallCallbackEvent, ...] = ("completed",)
+    callback_seq: int = 0
+    conference_sid: str | None = None  # the conference it is in now
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE_CALL_STATUSES
+
+    @property
+    def twiml_driven(self) -> bool:
+        return self.url is not None or self.twiml is not None
+
+    @property
+    def duration(self) -> int | None:
+        """Seconds from answer to end, once the call completed (None before, and for
+        calls that were never answered)."""
+        if self.status != "completed" or self.start_time is None or self.end_time is None:
+            return None
+        return max(0, int((self.end_time - self.start_time).total_seconds()))
+
+
+@dataclass(frozen=True, slots=True)
+class CallFilter:
+    """The list filters of ``GET …/Calls.json``; time bounds are inclusive epoch seconds."""
+
+    to: str | None = None
+    from_: str | None = None
+    parent_call_sid: str | None = None
+    status: str | None = None
+    start_lo: int | None = None
+    start_hi: int | None = None
+    end_lo: int | None = None
+    end_hi: int | None = None
+
+    def accepts(self, call: Call) -> bool:
+        if self.to is not None and call.to != self.to:
+            return False
+        if self.from_ is not None and call.from_ != self.from_:
+            return False
+        if self.parent_call_sid is not None and call.parent_call_sid != self.parent_call_sid:
+            return False
+        if self.status is not None and call.status != self.status:
+            return False
+        return _within(call.start_time, self.start_lo, self.start_hi) and _within(
+            call.end_time, self.end_lo, self.end_hi
+        )
+
+
+def _within(when: _dt.datetime | None, lo: int | None, hi: int | None) -> bool:
+    if lo is None and hi is None:
+        return True
+    if when is None:  # a call never started (or ended) matches no time filter
+        return False
+    seconds = epoch_seconds(when)
+    return (lo is None or seconds >= lo) and (hi is None or seconds <= hi)
+
+
+def check_redirectable(call: Call) -> None:
+    """21220 unless the call is in progress (§1.8)."""
+    if call.status != "in-progress":
+        raise errors.call_not_in_progress()
+
+
+def check_twiml(twiml: str) -> str:
+    """32018 for TwiML over 4,000 characters."""
+    if len(twiml) > TWIML_MAX:
+        raise errors.twiml_too_long(len(twiml))
+    return twiml
+
+
+class CallStore:
+    """All calls of one account, indexed for Twilio's list filters; deleted calls
+    are gone, but a page token naming one still pages on."""
+
+    __slots__ = ("_all", "_by_field", "_by_key", "_by_sid", "_by_status", "_token_keys")
+
+    def __init__(self) -> None:
+        self._by_sid: dict[str, Call] = {}
+        self._by_key: dict[SortKey, Call] = {}
+        self._token_keys: dict[str, SortKey] = {}
+        self._all = KeyIndex()
+        self._by_status: dict[str, KeyIndex] = {s: KeyIndex() for s in CALL_STATUSES}
+        # ("to" | "from" | "parent", value) -> the calls with that value
+        self._by_field: dict[tuple[str, str], KeyIndex] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_sid)
+
+    def get(self, sid: str) -> Call | None:
+        return self._by_sid.get(sid)
+
+    def key_for_token(self, sid: str) -> SortKey | None:
+        return self._token_keys.get(sid)
+
+    def newest_first(self) -> Iterator[Call]:
+        lo, hi = self._all.span(None, None)
+        for key in list(self._all.descending(lo, hi)):
+            yield self._by_key[key]
+
+    def _fields(self, call: Call) -> Iterator[tuple[str, str]]:
+        yield ("to", call.to)
+        yield ("from", call.from_)
+        if call.parent_call_sid is not None:
+            yield ("parent", call.parent_call_sid)
+
+    def add(self, call: Call) -> None:
+        self._by_sid[call.sid] = call
+        self._by_key[call.key] = call
+        self._token_keys[call.sid] = call.key
+        self._all.add(call.key)
+        self._by_status[call.status].add(call.key)
+        for name in self._fields(call):
+            self._by_field.setdefault(name, KeyIndex()).add(call.key)
+
+    def remove(self, call: Call) -> None:
+        if self._by_sid.get(call.sid) is not call:
+            return
+        del self._by_sid[call.sid]
+        del self._by_key[call.key]
+        self._all.remove(call.key)
+        self._by_status[call.status].remove(call.key)
+        for name in self._fields(call):
+            self._by_field[name].remove(call.key)
+
+    def set_status(self, call: Call, status: CallStatus, at: _dt.datetime) -> None:
+        """Move a stored call to ``status`` and keep the indexes in step."""
+        if status != call.status and self._by_sid.get(call.sid) is call:
+            self._by_status[call.status].remove(call.key)
+            self._by_status[status].add(call.key)
+        call.status = status
+        call.date_updated = max(call.date_updated, at)
+
+    def page(self, flt: CallFilter, window: Window) -> Page[Call]:
+        """A page of calls matching ``flt``, walking the smallest index that applies."""
+        index = self._all
+        candidates: list[KeyIndex] = []
+        if flt.status is not None:
+            candidates.append(self._by_status.get(flt.status, KeyIndex()))
+        for name, value in (("to", flt.to), ("from", flt.from_), ("parent", flt.parent_call_sid)):
+            if value is not None:
+                candidates.append(self._by_field.get((name, value), KeyIndex()))
+        if candidates:
+            index = min(candidates, key=len)
+        # A call is created before it starts and before it ends: an upper bound on
+        # either caps the creation time too, so the walk starts there.
+        for hi in (flt.start_hi, flt.end_hi):
+            if hi is not None:
+                capped = hi if window.hi_ts is None else min(window.hi_ts, hi)
+                window = replace(window, hi_ts=capped)
+        accept = None if flt == CallFilter() else flt.accepts
+        return select(index, window, self._by_key.__getitem__, accept)

@@ -1,0 +1,66 @@
+"""Server mode runs calls' TwiML and delivers callbacks outside its request lock: an
+app whose TwiML handler calls the server back (a warm transfer adding a participant
+while the customer's call is being routed) is answered, over real sockets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .test_server import Served, served  # noqa: F401  (the fixture, both ways of serving)
+from .webhook_apps import App, Received, make_app, served_live
+
+CALLER = "+15017122661"
+LINE = "+15558675310"
+ROOM = "<Response><Dial><Conference>Warm</Conference></Dial></Response>"
+
+
+@pytest.fixture
+def receiver(served: Served) -> Iterator[tuple[str, App]]:  # noqa: F811
+    app = make_app("wsgi", served.auth_token)
+    with served_live(app.wsgi) as base:
+        served.ok("POST", "webhooks", {"base_url": base})
+        yield base, app
+
+
+def test_a_twiml_handler_that_calls_the_server_back_is_answered(
+    served: Served,  # noqa: F811
+    receiver: tuple[str, App],
+) -> None:
+    base, app = receiver
+    client = served.client()
+    added: list[str] = []
+
+    def warm_transfer(request: Received) -> None:
+        # While Twilio waits for this TwiML, the app brings an agent into the room.
+        agent = client.conferences("Warm").participants.create(
+            from_=CALLER, to="client:agent", label="agent"
+        )
+        added.append(agent.call_sid)
+
+    app.inbox.hooks["/voice"] = warm_transfer
+    app.inbox.twiml["/voice"] = ROOM
+    call = client.calls.create(to=LINE, from_=CALLER, url=f"{base}/voice")
+
+    assert call.status == "queued"
+    (received,) = app.inbox.at("/voice")
+    assert received.valid and received.params["CallSid"] == call.sid
+    (conference,) = client.conferences.list(friendly_name="Warm")
+    members = {p.call_sid for p in client.conferences(conference.sid).participants.list()}
+    assert members == {added[0], call.sid}
+    assert conference.status == "in-progress"
+    assert served.ok("GET", "alerts") == []
+
+
+def test_alerts_endpoint_lists_what_failed(
+    served: Served,  # noqa: F811
+    receiver: tuple[str, App],
+) -> None:
+    base, app = receiver
+    app.inbox.twiml["/voice"] = "not TwiML"
+    call = served.client().calls.create(to=LINE, from_=CALLER, url=f"{base}/voice")
+    (alert,) = served.ok("GET", "alerts")
+    assert (alert["code"], alert["call_sid"], alert["url"]) == (12100, call.sid, f"{base}/voice")
+    state = served.ok("GET", "state")
+    assert [a["code"] for a in state["alerts"]] == [12100]
