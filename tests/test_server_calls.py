@@ -64,3 +64,40 @@ def test_alerts_endpoint_lists_what_failed(
     assert (alert["code"], alert["call_sid"], alert["url"]) == (12100, call.sid, f"{base}/voice")
     state = served.ok("GET", "state")
     assert [a["code"] for a in state["alerts"]] == [12100]
+
+
+def test_control_lists_fetches_and_hangs_up_calls(served: Served) -> None:  # noqa: F811
+    client = served.client()
+    room = client.conferences("Desk").participants.create(
+        from_=CALLER, to="client:agent", label="agent"
+    )
+    other = client.conferences("Desk").participants.create(
+        from_=CALLER, to="client:guest", label="guest"
+    )
+    listed = served.ok("GET", "calls")
+    assert [c["sid"] for c in listed] == [other.call_sid, room.call_sid]  # newest first
+    assert all(set(c) >= {"sid", "status", "direction", "from", "to", "uri"} for c in listed)
+    fetched = served.ok("GET", f"calls/{room.call_sid}")
+    api = client.calls(room.call_sid).fetch()
+    assert (fetched["status"], fetched["direction"], fetched["to"]) == (
+        api.status,
+        api.direction,
+        "client:agent",
+    )
+    assert fetched["status"] == "in-progress"
+    hung = served.ok("POST", f"calls/{room.call_sid}/hang-up", {})
+    assert hung["status"] == "completed"
+    assert client.calls(room.call_sid).fetch().status == "completed"
+    # The agent was a participant: hanging up its call made it leave the conference.
+    assert [p.call_sid for p in client.conferences(room.conference_sid).participants.list()] == [
+        other.call_sid
+    ]
+    again = served.control("POST", f"calls/{room.call_sid}/hang-up", {})
+    assert again.status_code == 400
+    assert again.json()["code"] == 21220
+    missing = served.control("GET", "calls/CA00000000000000000000000000000000")
+    assert missing.status_code == 404
+    extra = served.control("POST", f"calls/{other.call_sid}/hang-up", {"now": True})
+    assert extra.status_code == 400
+    wrong = served.control("DELETE", f"calls/{other.call_sid}")
+    assert (wrong.status_code, wrong.headers["Allow"]) == (405, "GET")

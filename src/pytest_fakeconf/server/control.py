@@ -19,6 +19,9 @@ for a conference name already active.
 | POST conferences/{sid}/participants/{call}/leave | at | hang up now or at ``at`` |
 | POST conferences/{sid}/participants/{call}/kick | at | kick now or at ``at`` |
 | POST call-outcomes | number, outcome | make a number busy, unanswered or failing |
+| GET calls | | every call (``/Calls``), newest first, as Twilio's fetch shows it |
+| GET calls/{sid} | | one call |
+| POST calls/{sid}/hang-up | | the caller hangs up (in a conference: its participant leaves) |
 | POST webhooks | base_url | deliver webhooks under base_url over HTTP |
 | GET requests, GET webhooks, GET events | | the journals |
 | GET alerts | | what Twilio's Debugger would show (TwiML errors, failed fetches, callbacks) |
@@ -45,7 +48,7 @@ from ..api.wire import rfc2822
 from ..core.errors import FakeconfError, TwilioError
 from ..core.vocabulary import CALL_OUTCOMES, CONFERENCE_STATUSES, END_REASONS, REGIONS, one_of
 from ..fake import FakeTwilio
-from ..handles import ConferenceHandle, ParticipantHandle
+from ..handles import CallHandle, ConferenceHandle, ParticipantHandle
 
 Reply = tuple[int, dict[str, str], bytes]
 JSON = {"Content-Type": "application/json; charset=utf-8"}
@@ -163,6 +166,27 @@ def _call_outcome(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
     return reply(200, {"number": number, "outcome": outcome})
 
 
+def _calls(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    return reply(200, [call.to_json() for call in fake.calls])
+
+
+def _call(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    return reply(200, _call_handle(fake, args["sid"]).to_json())
+
+
+def _hang_up(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    call = _call_handle(fake, args["sid"])
+    call.hang_up()
+    return reply(200, call.to_json())
+
+
+def _call_handle(fake: FakeTwilio, sid: str) -> CallHandle:
+    try:
+        return fake.get_call(sid)
+    except LookupError:
+        raise ControlError(404, f"no call {sid}") from None
+
+
 def _route_webhooks(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
     base_url = _text(data, "base_url")
     fake.route_webhooks_over_http(base_url)
@@ -231,6 +255,7 @@ _FAULT_OPTIONS = (
 )  # fmt: skip
 _CONFERENCE = f"{PREFIX}/conferences/{{sid}}"
 _MEMBER = f"{_CONFERENCE}/participants/{{call}}"
+_CALL = f"{PREFIX}/calls/{{sid}}"
 
 ENDPOINTS = (
     Endpoint("GET", f"{PREFIX}/state", _get_state, open=True),
@@ -254,6 +279,9 @@ ENDPOINTS = (
     Endpoint(
         "POST", f"{PREFIX}/call-outcomes", _call_outcome, ("number", "outcome"), "call outcome"
     ),
+    Endpoint("GET", f"{PREFIX}/calls", _calls),
+    Endpoint("GET", f"{_CALL}", _call),
+    Endpoint("POST", f"{_CALL}/hang-up", _hang_up, (), "hang-up"),
     Endpoint("POST", f"{PREFIX}/webhooks", _route_webhooks, ("base_url",), "webhooks"),
     Endpoint("GET", f"{PREFIX}/webhooks", _webhooks),
     Endpoint("GET", f"{PREFIX}/requests", _requests),
