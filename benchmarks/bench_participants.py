@@ -164,11 +164,56 @@ def figure_twiml_call(config: Config, args: argparse.Namespace) -> bool:
     return report("9-twiml-call", a, b, result, None)
 
 
+def figure_ivr_call(config: Config, args: argparse.Namespace) -> bool:
+    """An IVR: a call created over HTTP fetches a PIN prompt (<Gather>), the caller
+    presses the PIN, the action's TwiML joins the conference; hung up over HTTP."""
+    fake = FakeTwilio(seed="bench-ivr-call")
+    baseline = fake.create_conference("baseline room")
+    client = Client(fake.account_sid, fake.auth_token)
+    documents = {
+        "/voice": b'<Response><Gather action="/pin" numDigits="4"><Say>PIN?</Say></Gather>'
+        b"<Say>Goodbye</Say></Response>",
+        "/pin": b"<Response><Dial><Conference>Support</Conference></Dial></Response>",
+    }
+
+    def voice_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [documents[environ["PATH_INFO"]]]
+
+    fake.route_webhooks("https://app.example", voice_app)
+
+    def ivr_call() -> Any:
+        created = client.calls.create(
+            to="+15005550001", from_="+15005550006", url="https://app.example/voice"
+        )
+        call = fake.get_call(created.sid)
+        gathering = call.gathering
+        call.press("1234")
+        joined = call.conference_sid
+        return gathering, joined, client.calls(created.sid).update(status="completed")
+
+    def valid(result: Any) -> None:
+        gathering, joined, ended = result
+        check(gathering, "the call did not wait in its <Gather>")
+        check(joined is not None, "the PIN did not join the conference")
+        check(ended.status == "completed", f"the call is {ended.status}")
+        check(fake.alerts == [], f"alerts: {fake.alerts}")
+
+    a = Side("ivr call", ivr_call, valid, fake.start, lambda: _leave(fake))
+    b = fetch_side(fake, client, baseline.sid)
+    result = compare(a, b, config)
+    check_no_crash(fake)
+    info("10-ivr-call: calls.create (<Gather> fetched) + press (action fetched, conference")
+    info("  joined) + calls.update(completed): 2 HTTP requests and 2 TwiML fetches per flow")
+    return report("10-ivr-call", a, b, result, None)
+
+
 FIGURES = {
     "join-leave": figure_join_leave,
     "script-join-leave": figure_script_join_leave,
     "call-flow": figure_call_flow,
     "twiml-call": figure_twiml_call,
+    "ivr-call": figure_ivr_call,
 }
 
 

@@ -489,8 +489,10 @@ class Lifecycle(RuleBasedStateMachine):
             if room.active:
                 assert (recording.status, recording.duration) == ("in-progress", None)
             else:
-                assert recording.status == "completed"
-                assert recording.duration == int((room.updated - room.started).total_seconds())
+                length = int((room.updated - room.started).total_seconds())
+                # under a second there is nothing to keep: absent, 16101 (FIDELITY F22)
+                assert recording.status == ("completed" if length >= 1 else "absent")
+                assert recording.duration == length
 
 
 TestLifecycle = Lifecycle.TestCase

@@ -174,11 +174,15 @@ def test_create_by_friendly_name_makes_a_new_init_conference_in_the_requested_re
     assert room.sid == created.conference_sid
     assert (room.friendly_name, room.status, room.region) == ("Sales Huddle", "init", "ie1")
     fetched = client.conferences(created.conference_sid).fetch()
+    # "unknown" while init, as Twilio's fetchUnknownMixerZoneInitIntegerStatus example shows
+    # (FIDELITY F40); the chosen region shows once the conference starts.
     assert (fetched.friendly_name, fetched.status, fetched.region) == (
         "Sales Huddle",
         "init",
-        "ie1",
+        "unknown",
     )
+    join(client, "Sales Huddle", to="+15550000002")
+    assert client.conferences(created.conference_sid).fetch().region == "ie1"
     # the name went over the wire percent-encoded and came back decoded
     assert "/Conferences/Sales%20Huddle/Participants.json" in fakeconf.requests[0].url
 
@@ -840,6 +844,8 @@ def test_fetch_update_delete_by_a_label_with_a_space(fakeconf: FakeTwilio, clien
             ["participant-modify"],
         ),
         ({}, {"coaching": True}, {"coaching": True}, ["participant-modify"]),
+        # "BeepOnExit, EndConferenceOnExit, Coaching, WaitUrl" only (§4.1): not WaitMethod
+        ({}, {"wait_method": "GET"}, {}, []),
         (
             {},
             {"announce_url": "https://app.example/hello.xml", "announce_method": "GET"},
@@ -1184,29 +1190,52 @@ def test_other_numbers_still_answer(fakeconf: FakeTwilio, client: Client) -> Non
         assert fetched.status == "connected"
 
 
-def test_a_new_conference_whose_only_call_fails_ends(fakeconf: FakeTwilio, client: Client) -> None:
-    # Not documented by Twilio (§5.1 says the conference "is created when the first
-    # participant connects"); the fake ends it as its last participant left, naming
-    # the failed call (core/calls.py `settle`). What matters to an app: the name is
-    # free again, and the next create by name makes a fresh conference.
+def test_a_failed_first_dial_makes_no_conference(fakeconf: FakeTwilio, client: Client) -> None:
+    # "The Conference is created when the first participant connects" (§5.1; FIDELITY
+    # F30): a first participant whose call fails never connects, so there is no
+    # conference: the create still answers 201 queued, naming the SID the conference
+    # would have had; that SID then answers 404 and takes no one (16022).
     fakeconf.set_call_outcome("+15550009999", "no-answer")
-    failed = join(client, "Lonely", to="+15550009999")
+    failed = join(
+        client,
+        "Lonely",
+        to="+15550009999",
+        conference_status_callback="https://app.example.com/conf",
+        conference_status_callback_event=["start", "end", "join", "leave"],
+    )
     assert failed.status == "queued"
-    conference = client.conferences(failed.conference_sid).fetch()
-    assert (
-        conference.status,
-        conference.reason_conference_ended,
-        conference.call_sid_ending_conference,
-    ) == ("completed", "last-participant-left", failed.call_sid)
-    assert client.conferences(failed.conference_sid).participants.list() == []
+    assert CONFERENCE_SID_RE.fullmatch(failed.conference_sid)
+    with pytest.raises(TwilioRestException) as missing:
+        client.conferences(failed.conference_sid).fetch()
+    assert (missing.value.status, missing.value.code) == (404, 20404)
+    assert client.conferences.list(status="init") == []
+    assert client.conferences.list(status="completed") == []
+    assert fakeconf.conferences == []
     events = kinds(fakeconf, failed.conference_sid)
-    assert events[-2:] == ["participant-leave", "conference-end"]
+    assert "conference-end" not in events
     assert "participant-join" not in events
-    assert "conference-start" not in events
+    # no conference, so no conference callbacks at all
+    assert [w for w in fakeconf.webhooks if w.kind == "conference-status"] == []
+    assert fakeconf.get_call(failed.call_sid).status == "no-answer"
     again = join(client, "Lonely")
     assert again.conference_sid != failed.conference_sid
     assert client.conferences(again.conference_sid).fetch().status == "init"
-    # and the ended conference takes no one by SID
     with pytest.raises(TwilioRestException) as caught:
         join(client, failed.conference_sid)
     assert caught.value.code == 16022
+
+
+def test_a_failed_dial_into_a_conference_a_test_set_up_init_ends_it(
+    fakeconf: FakeTwilio, client: Client
+) -> None:
+    # FIDELITY F31: a conference that exists (a test made it) and that nobody ever
+    # connected to ends with the failed call as its last participant.
+    room = fakeconf.create_conference("Set up", status="init")
+    fakeconf.set_call_outcome("+15550009999", "busy")
+    failed = join(client, room.sid, to="+15550009999")
+    fetched = client.conferences(room.sid).fetch()
+    assert (
+        fetched.status,
+        fetched.reason_conference_ended,
+        fetched.call_sid_ending_conference,
+    ) == ("completed", "last-participant-left", failed.call_sid)

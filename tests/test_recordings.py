@@ -141,7 +141,7 @@ def test_conference_record_creates_one_recording_when_the_conference_starts(
     assert client.conferences(sid).fetch().status == "init"
     assert client.conferences(sid).recordings.list() == []
     frozen.tick(seconds(75))
-    dial(client, "Board", "+15005550002")
+    second = dial(client, "Board", "+15005550002")
     started = T0 + seconds(75)
     assert client.conferences(sid).fetch().status == "in-progress"
 
@@ -160,12 +160,18 @@ def test_conference_record_creates_one_recording_when_the_conference_starts(
     assert item["date_created"] == item["start_time"]
     assert item["price"] is None and item["price_unit"] is None and item["duration"] is None
     assert item["error_code"] is None
+    # a list item's uri is the list's, as Twilio's only list example shows (FIDELITY F42)
     assert item["uri"] == (
+        f"/2010-04-01/Accounts/{fakeconf.account_sid}/Conferences/{sid}/Recordings.json"
+    )
+    # the participant whose join started the recording (FIDELITY F21)
+    assert item["call_sid"] == second.call_sid
+
+    fetched = client.conferences(sid).recordings(item["sid"]).fetch()
+    assert fetched.uri == (
         f"/2010-04-01/Accounts/{fakeconf.account_sid}/Conferences/{sid}"
         f"/Recordings/{item['sid']}.json"
     )
-
-    fetched = client.conferences(sid).recordings(item["sid"]).fetch()
     assert fetched.start_time == started
     assert fetched.status == "in-progress"
     room = fakeconf.get_conference(sid)
@@ -412,7 +418,12 @@ def test_stop_completes_the_recording_and_the_conference_goes_on_unrecorded(
     assert (after.status, after.duration) == ("completed", "125")
     assert after.date_updated == started + seconds(125)
     kinds = [e.kind for e in fakeconf.events if e.kind.startswith("recording-")]
-    assert kinds == ["recording-in-progress", "recording-stopped", "recording-completed"]
+    assert kinds == [
+        "recording-in-progress",
+        "recording-stopped",
+        "recording-processing",
+        "recording-completed",
+    ]
 
 
 def test_stop_while_paused_with_skip_leaves_the_pause_out(
@@ -565,6 +576,7 @@ def test_conference_end_stops_then_completes_the_recording(
     assert recording_events == [
         ("recording-in-progress", started),
         ("recording-stopped", ended),
+        ("recording-processing", ended),
         ("recording-completed", ended),
     ]
     kinds = [e.kind for e in fakeconf.events]
@@ -864,7 +876,10 @@ def test_the_handle_pauses_resumes_and_stops_as_the_api_does(
     fakeconf: FakeTwilio, client: Client, frozen: FrozenDateTimeFactory, story: str
 ) -> None:
     steps, counted, statuses = STORIES[story]
-    expected_kinds = [f"recording-{s}" for s in statuses] + ["recording-completed"]
+    expected_kinds = [f"recording-{s}" for s in statuses] + [
+        "recording-processing",
+        "recording-completed",
+    ]
     over_http = _recorded_story(fakeconf, client, frozen, steps, by_handle=False)
 
     with freeze_time(T0) as twin_clock, FakeTwilio(seed=fakeconf.seed) as twin:

@@ -101,3 +101,80 @@ def test_control_lists_fetches_and_hangs_up_calls(served: Served) -> None:  # no
     assert extra.status_code == 400
     wrong = served.control("DELETE", f"calls/{other.call_sid}")
     assert (wrong.status_code, wrong.headers["Allow"]) == (405, "GET")
+
+
+def test_press_and_say_answer_a_gather_over_the_control_api(
+    served: Served,  # noqa: F811
+    receiver: tuple[str, App],
+) -> None:
+    base, app = receiver
+    app.inbox.twiml["/voice"] = (
+        '<Response><Gather action="/pin" numDigits="4"><Say>PIN?</Say></Gather></Response>'
+    )
+    app.inbox.twiml["/pin"] = '<Response><Gather input="speech" action="/team"/></Response>'
+    app.inbox.twiml["/team"] = ROOM
+    call = served.client().calls.create(to=LINE, from_=CALLER, url=f"{base}/voice")
+
+    pressed = served.ok("POST", f"calls/{call.sid}/press", {"digits": "1234"})
+    assert pressed["status"] == "in-progress"
+    (pin,) = app.inbox.at("/pin")
+    assert pin.valid and pin.params["Digits"] == "1234"
+    served.ok("POST", f"calls/{call.sid}/say", {"speech": "sales", "confidence": 0.5})
+    (team,) = app.inbox.at("/team")
+    assert (team.params["SpeechResult"], team.params["Confidence"]) == ("sales", "0.5")
+    log = served.ok("GET", f"calls/{call.sid}/log")
+    assert [(e["verb"], e["text"], e["answer"]) for e in log] == [
+        ("Say", "PIN?", None),
+        ("Gather", "dtmf", "1234"),
+        ("Gather", "speech", "sales"),
+        ("Dial", "Warm", None),
+    ]
+
+
+def test_press_on_a_call_not_gathering_is_400(
+    served: Served,  # noqa: F811
+    receiver: tuple[str, App],
+) -> None:
+    base, app = receiver
+    app.inbox.twiml["/voice"] = ROOM
+    call = served.client().calls.create(to=LINE, from_=CALLER, url=f"{base}/voice")
+    refused = served.ok("POST", f"calls/{call.sid}/press", {"digits": "1"}, status=400)
+    assert "not waiting in a <Gather>" in refused["error"]
+    served.ok("POST", f"calls/{call.sid}/press", {"digits": 1}, status=400)
+    refused = served.ok("POST", f"calls/{call.sid}/press", {"keys": "1"}, status=400)
+    assert "unknown press option" in refused["error"]
+    served.ok("POST", "calls/CA00000000000000000000000000000000/press", {"digits": "1"}, 404)
+
+
+def test_control_call_outcomes_take_answered_by_and_ring_for(served: Served) -> None:  # noqa: F811
+    served.ok("POST", "clock", {"now": "2030-01-01T10:00:00Z"})
+    body = {"number": LINE, "outcome": "answer", "answered_by": "fax", "ring_for": 12}
+    assert served.ok("POST", "call-outcomes", body) == body
+    client = served.client()
+    call = client.calls.create(
+        to=LINE, from_=CALLER, twiml=ROOM, machine_detection="DetectMessageEnd"
+    )
+    assert client.calls(call.sid).fetch().status == "ringing"
+    served.ok("POST", "clock", {"advance": 12})
+    answered = client.calls(call.sid).fetch()
+    assert (answered.status, answered.answered_by) == ("in-progress", "fax")
+    assert answered.start_time.isoformat() == "2030-01-01T10:00:12+00:00"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"number": LINE, "outcome": "answer", "ring_for": "12"},
+        {"number": LINE, "outcome": "answer", "ring_for": -1},
+        {"number": LINE, "outcome": "answer", "ring_for": True},
+        {"number": LINE, "outcome": "answer", "ring_for": 1e300},
+        {"number": LINE, "outcome": "answer", "answered_by": "robot"},
+        {"number": LINE, "outcome": "answer", "answered_by": 5},
+        {"number": LINE, "outcome": "busy", "answered_by": "human"},
+    ],
+)
+def test_control_call_outcomes_refuse_bad_answered_by_and_ring_for(
+    served: Served,  # noqa: F811
+    body: dict[str, object],
+) -> None:
+    assert served.control("POST", "call-outcomes", body).status_code == 400

@@ -129,9 +129,8 @@ def test_a_call_that_hangs_up_in_the_conference_runs_nothing_more(
 @pytest.mark.parametrize(
     ("verb", "name"),
     [
-        ('<Gather numDigits="1"><Say>Press 1</Say></Gather>', "Gather"),
-        ("<Dial><Number>+15558675311</Number></Dial>", "Dial<Number>"),
-        ("<Dial>+15558675311</Dial>", "Dial<number>"),
+        ("<Dial><Queue>support</Queue></Dial>", "Dial<Queue>"),
+        ("<Dial><Number>+15558675311</Number><Queue>q</Queue></Dial>", "Dial<Number><Queue>"),
         ("<Record/>", "Record"),
         ("<Enqueue>support</Enqueue>", "Enqueue"),
     ],

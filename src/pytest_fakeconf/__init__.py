@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .core.events import Event
     from .core.schedule import Scheduled
     from .core.vocabulary import (
+        AnsweredBy,
         CallDirection,
         CallOutcome,
         CallStatus,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from .webhooks.alerts import Alert
     from .webhooks.delivery import WebhookDelivery
     from .webhooks.signature import signature
+    from .webhooks.voice import LogEntry
 
 __version__ = "0.1.0"
 
@@ -46,6 +48,7 @@ _LAZY = {
     "TwilioError": ".core.errors",
     "Event": ".core.events",
     "Scheduled": ".core.schedule",
+    "AnsweredBy": ".core.vocabulary",
     "CallDirection": ".core.vocabulary",
     "CallOutcome": ".core.vocabulary",
     "CallStatus": ".core.vocabulary",
@@ -65,6 +68,7 @@ _LAZY = {
     "Alert": ".webhooks.alerts",
     "WebhookDelivery": ".webhooks.delivery",
     "signature": ".webhooks.signature",
+    "LogEntry": ".webhooks.voice",
 }
 
 
@@ -85,6 +89,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Alert",
+    "AnsweredBy",
     "ApiKey",
     "CallDirection",
     "CallHandle",
@@ -98,6 +103,7 @@ __all__ = [
     "FakeTwilio",
     "FakeconfError",
     "Fault",
+    "LogEntry",
     "NotFoundError",
     "ParticipantHandle",
     "ParticipantStatus",

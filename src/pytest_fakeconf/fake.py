@@ -11,7 +11,7 @@ import datetime as _dt
 import functools
 import inspect
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -23,17 +23,19 @@ from .api.faults import ONCE, Fault, FaultError, Faults
 from .core.accounts import ApiKey
 from .core.backend import Backend
 from .core.clock import UTC, Clock
+from .core.conference_store import CONFERENCE_LIST_DEFAULTS, ConferenceListDefault
 from .core.errors import internal_error, not_found
 from .core.events import Event
 from .core.schedule import Scheduled
 from .core.sids import SidSource
-from .core.vocabulary import CallOutcome, ConferenceStatus, Region
+from .core.vocabulary import AnsweredBy, CallOutcome, ConferenceStatus, Region, one_of
 from .handles import CallHandle, ConferenceHandle, ParticipantHandle
 from .history import generate_history
 from .journal import RecordedRequest
 from .transports.aiohttp_mock import AiohttpTransport
 from .transports.responses_mock import ResponsesTransport
 from .webhooks.alerts import Alert, Alerts
+from .webhooks.announce import ConferenceTwiml
 from .webhooks.callbacks import StatusCallbacks
 from .webhooks.delivery import Router, WebhookDelivery, WsgiApp, http_receiver, wsgi_receiver
 from .webhooks.dial_in import dial_in
@@ -47,6 +49,11 @@ class FakeTwilio:
 
     ``seed`` makes every SID (and the default credentials) reproducible;
     ``account_sid`` and ``auth_token`` fix the credentials the app must use.
+    ``conference_list_default`` is what a conference list without ``Status`` returns:
+    ``"in-progress"`` (Twilio's default from its 2026-09-30 rollout) or ``"all"`` (every
+    status, as accounts the rollout has not reached). ``recording_processing`` is how
+    long a stopped conference recording stays ``processing`` before it is ``completed``
+    (or ``absent``); zero (the default) completes it at once.
     """
 
     def __init__(
@@ -55,9 +62,19 @@ class FakeTwilio:
         seed: int | str = 0,
         account_sid: str | None = None,
         auth_token: str | None = None,
+        conference_list_default: ConferenceListDefault = "in-progress",
+        recording_processing: _dt.timedelta = _dt.timedelta(0),
     ) -> None:
         self.seed = seed
         self._given_credentials = (account_sid, auth_token)
+        one_of("conference_list_default", conference_list_default, CONFERENCE_LIST_DEFAULTS)
+        if not isinstance(recording_processing, _dt.timedelta) or recording_processing < (
+            _dt.timedelta(0)
+        ):
+            raise ValueError(
+                f"recording_processing must be a timedelta >= 0, got {recording_processing!r}"
+            )
+        self._options = (conference_list_default, recording_processing)
         self.crashes: list[str] = []
         # What a delivery to the app runs inside (server mode: its request lock released).
         self._outside: Callable[[], AbstractContextManager[object]] = nullcontext
@@ -67,6 +84,8 @@ class FakeTwilio:
 
     def _build(self, account_sid: str | None, auth_token: str | None) -> None:
         self._backend = Backend(SidSource(self.seed))
+        self._backend.conferences.list_default = self._options[0]
+        self._backend.recordings.processing = self._options[1]
         self._account = self._backend.add_account(account_sid, auth_token)
         self._faults = Faults(self.seed)
         self._api = Api(self._backend, self._faults)
@@ -76,6 +95,9 @@ class FakeTwilio:
         self._alerts = Alerts(self._backend.clock.now)
         self._router.listeners.append(self._alerts.on_delivery)
         self._runner = VoiceRunner(self._backend, self._router, self._alerts)
+        self._conference_twiml = ConferenceTwiml(
+            self._backend, self._router, self._alerts, self._callbacks, self._runner
+        )
 
     def reset(self) -> None:
         """Forget everything (conferences, journals, routes, schedules, call
@@ -155,14 +177,17 @@ class FakeTwilio:
         record = self._backend.calls.get(self.account_sid, sid)
         if record is None:
             raise not_found(f"Call {sid!r}")
-        return CallHandle(self._backend, record)
+        return CallHandle(self._backend, record, self._runner)
 
     @property
     def calls(self) -> list[CallHandle]:
         """Every call of the account (``/Calls``), newest first."""
         backend = self._backend
         backend.catch_up()
-        return [CallHandle(backend, c) for c in backend.call_store(self.account_sid).newest_first()]
+        return [
+            CallHandle(backend, c, self._runner)
+            for c in backend.call_store(self.account_sid).newest_first()
+        ]
 
     def generate_history(
         self,
@@ -190,20 +215,41 @@ class FakeTwilio:
         )
         return [ConferenceHandle(self._backend, r) for r in records]
 
-    def set_call_outcome(self, number: str, outcome: CallOutcome) -> None:
+    def set_call_outcome(
+        self,
+        number: str,
+        outcome: CallOutcome,
+        *,
+        answered_by: AnsweredBy | None = None,
+        ring_for: _dt.timedelta | None = None,
+    ) -> None:
         """What happens when a call to ``number`` (its ``To``) is placed: a participant
-        dialled over the API, or a call created with ``POST /Calls``.
+        dialled over the API, a call created with ``POST /Calls``, or the child call of
+        a ``<Dial><Number>``.
 
         ``"answer"`` (the default for every number) answers it (a participant
         connects); ``"busy"``, ``"no-answer"`` and ``"failed"`` end the call with that
         status (a participant is gone right after the create answered ``queued``, as
         Twilio's would be).
+
+        ``answered_by`` is what Answering Machine Detection reports when the call asks
+        for it (``MachineDetection``): ``"human"`` (also when not given),
+        ``"machine_start"``, ``"machine_end_beep"``, ``"machine_end_silence"``,
+        ``"machine_end_other"``, ``"fax"`` or ``"unknown"``; only with ``"answer"``.
+
+        ``ring_for`` (a ``datetime.timedelta``) makes a call from ``POST /Calls`` or a
+        ``<Dial><Number>`` ring that long on the fake's clock before its outcome: it is
+        ``ringing`` until the clock passes it (freezegun's ``tick``, time-machine's
+        ``shift``); a call whose ``Timeout`` is shorter ends ``no-answer`` then.
         """
-        self._backend.calls.set_call_outcome(number, outcome)
+        self._backend.calls.set_call_outcome(
+            number, outcome, answered_by=answered_by, ring_for=ring_for
+        )
 
     @property
     def scheduled(self) -> list[Scheduled]:
-        """Ends and leaves scheduled for later and not yet due, earliest first."""
+        """Ends and leaves scheduled for later and not yet due, earliest first (also a
+        ringing call's answer or end, and a call's time limit)."""
         self._backend.catch_up()
         return self._backend.scheduler.pending()
 
@@ -242,7 +288,13 @@ class FakeTwilio:
         self._router.route(base_url, http_receiver(timeout))
 
     def dial_in(
-        self, url: str, *, from_: str, to: str, method: str = "POST"
+        self,
+        url: str,
+        *,
+        from_: str,
+        to: str,
+        method: str = "POST",
+        digits: str | Sequence[str] | None = None,
     ) -> ParticipantHandle | None:
         """An inbound call: fetch the app's TwiML at ``url`` and follow it.
 
@@ -253,7 +305,13 @@ class FakeTwilio:
         (the TwiML does not parse) or 12200 (not valid TwiML); nothing joins then.
         The call is an ``inbound`` call run by the same TwiML runner as
         ``calls.create``; what failed is also in :attr:`alerts`.
+
+        ``digits`` answers the call's ``<Gather>``s in order, as :meth:`CallHandle.press`
+        (or, for a speech-only gather, :meth:`CallHandle.say`) would: a string for the
+        first gather, a sequence for several. A gather left without an answer waits
+        (the call ``in-progress``) for the test or its timeout.
         """
+        answers = [digits] if isinstance(digits, str) else list(digits or ())
         participant = dial_in(
             self._backend,
             self._runner,
@@ -263,6 +321,7 @@ class FakeTwilio:
             from_=from_,
             to=to,
             method=method,
+            answers=answers,
         )
         return None if participant is None else ParticipantHandle(self._backend, participant)
 

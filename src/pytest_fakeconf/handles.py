@@ -9,7 +9,7 @@ over HTTP, or after ``freezegun``'s ``tick`` passes a scheduled end,
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .api.wire import call_json, conference_json, participant_json
 from .core.backend import Backend
@@ -20,6 +20,7 @@ from .core.recording_store import Recording
 from .core.schedule import Scheduled
 from .core.vocabulary import (
     VIA_API,
+    AnsweredBy,
     CallDirection,
     CallStatus,
     ConferenceStatus,
@@ -29,6 +30,9 @@ from .core.vocabulary import (
     RecordingStatus,
     Region,
 )
+
+if TYPE_CHECKING:
+    from .webhooks.voice import LogEntry, VoiceRunner
 
 R = TypeVar("R", bound=Conference | Participant | Recording | Call)
 
@@ -348,7 +352,11 @@ class CallHandle(_Handle[Call]):
     """A call (``/Calls/{Sid}``): an inbound call, a call the app created over the
     API, or the leg of a participant the app added; live after it ended too."""
 
-    __slots__ = ()
+    __slots__ = ("_runner",)
+
+    def __init__(self, backend: Backend, record: Call, runner: VoiceRunner | None = None) -> None:
+        super().__init__(backend, record)
+        self._runner = runner
 
     @property
     def sid(self) -> str:
@@ -378,7 +386,9 @@ class CallHandle(_Handle[Call]):
         return self._record.parent_call_sid
 
     @property
-    def answered_by(self) -> str | None:
+    def answered_by(self) -> AnsweredBy | None:
+        """What machine detection reported (``human``, ``machine_start``, …); None
+        without ``MachineDetection`` or before the call was answered."""
         return self._r.answered_by
 
     @property
@@ -410,6 +420,41 @@ class CallHandle(_Handle[Call]):
         its participant leaves (``participant_hung_up``) and the conference's rules
         apply. :class:`~pytest_fakeconf.TwilioError` 21220 once the call ended."""
         self._backend.calls.hang_up(self._r)
+
+    @property
+    def log(self) -> list[LogEntry]:
+        """What the call ran, in order: each ``<Say>`` (``text``: the words), ``<Play>``
+        (the URL), ``<Pause>`` (the seconds), ``<Gather>`` (``answer``: the digits or
+        speech, None for no input), ``<Dial>`` (``answer``: its ``DialCallStatus``),
+        ``<Redirect>``, ``<Hangup>``; announcements, wait and hold music played to it
+        too (``source``)."""
+        self._backend.catch_up()
+        return self._voice.log(self._record.sid)
+
+    @property
+    def gathering(self) -> bool:
+        """Whether the call waits in a ``<Gather>`` for :meth:`press` or :meth:`say`."""
+        self._backend.catch_up()
+        return self._voice.waiting(self._record.sid) is not None
+
+    def press(self, digits: str) -> None:
+        """The caller presses ``digits`` (``0-9``, ``*``, ``#``) in the ``<Gather>`` the
+        call waits in: the gather ends with the keys up to its ``finishOnKey`` (at most
+        ``numDigits``), and its action is requested with ``Digits`` (``"#"`` alone is
+        no input). ``ValueError`` if the call is not waiting in a ``<Gather>`` that
+        takes ``dtmf`` (its timeout may have passed on the clock)."""
+        self._voice.press(self._r, digits)
+
+    def say(self, speech: str, *, confidence: float = 0.9) -> None:
+        """The caller says ``speech`` in the ``<Gather input="speech">`` the call waits
+        in: its action is requested with ``SpeechResult`` and ``Confidence``."""
+        self._voice.say(self._r, speech, confidence)
+
+    @property
+    def _voice(self) -> VoiceRunner:
+        if self._runner is None:
+            raise RuntimeError("this call handle has no TwiML runner (get it from fakeconf)")
+        return self._runner
 
     def to_json(self) -> dict[str, Any]:
         """The call as Twilio's fetch answers it (a new dict each time)."""

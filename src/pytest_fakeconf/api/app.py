@@ -31,7 +31,7 @@ class Api:
             return ApiResponse.json(error.status, error.body(), headers)
 
     def _dispatch(self, request: ApiRequest) -> ApiResponse:
-        if request.malformed is not None:
+        if request.malformed is not None:  # FIDELITY: F51
             # A URL that does not parse (in server mode: a bad Host header) is refused
             # before anything else, as an HTTP server must (RFC 9112 3.2: 400 for an
             # invalid Host). Twilio's own answer is unknown; 20001 is its generic

@@ -10,7 +10,8 @@ import re
 from urllib.parse import unquote
 
 from ..core.backend import Backend
-from ..core.call_store import Call, CallFilter
+from ..core.call_store import API_TIMEOUT, Call, CallFilter
+from ..core.calls import amd_of
 from ..core.errors import (
     from_required,
     instructions_required,
@@ -140,6 +141,7 @@ def create_call(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiRes
     if call_url is None and twiml is None:
         raise instructions_required()
     _check_create(form)
+    timeout, time_limit = form.get("Timeout"), form.get("TimeLimit")
     placed = backend.calls.originate(
         args.account_sid,
         to=form.get("To") or "",
@@ -152,6 +154,9 @@ def create_call(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiRes
         status_callback_method=_method(form, "StatusCallbackMethod"),
         status_callback_events=_callback_events(form),
         options=form.first_values(),
+        timeout=int(timeout) if timeout else API_TIMEOUT,
+        time_limit=int(time_limit) if time_limit else None,
+        amd=amd_of(form.first_values(), asynchronous=True),
     )
     return ApiResponse.json(201, call_json(placed.created))
 
@@ -216,14 +221,16 @@ def update_call(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiRes
         _url(form, name)
     for name in ("FallbackMethod", "StatusCallbackMethod"):
         _method(form, name)
-    if (value := form.get("TimeLimit")) is not None:
-        integer("TimeLimit", value, 1)
+    time_limit = form.get("TimeLimit")
+    if time_limit is not None:
+        integer("TimeLimit", time_limit, 1)
     backend.calls.update(
         call,
         status=status,
         url=call_url,
         method=_method(form, "Method"),
         twiml=form.get("Twiml") or None,
+        time_limit=int(time_limit) if time_limit is not None else None,
     )
     return ApiResponse.json(200, call_json(call))
 

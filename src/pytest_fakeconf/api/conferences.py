@@ -13,7 +13,7 @@ from . import paging
 from .messages import ApiRequest, ApiResponse
 from .params import Params, date_range, enum, http_method, url
 from .routing import PathArgs, Route
-from .wire import account_path, conference_json
+from .wire import account_path, conference_json, conference_list_item_json
 
 LIST_FILTERS = (
     "DateCreated",
@@ -27,19 +27,18 @@ LIST_FILTERS = (
 )
 
 
-# Twilio changed the list's default: "Starting from September 30th, 2026, the
-# default is `in-progress`. To read completed conferences, set `Status` to
-# `completed`." (twilio-python 9.13.0, ConferenceList.list/stream/page
-# docstrings, generated from Twilio's current API definition.) The page URIs
-# still carry only the filters the client sent.
-DEFAULT_STATUS: ConferenceStatus = "in-progress"
+# Without ``Status`` the list returns what ``backend.conferences.list_default`` says
+# (FIDELITY: F01): Twilio's new default ``in-progress`` ("Starting from September 30th,
+# 2026, the default is `in-progress`", twilio-python 9.12+ docstrings), or every status
+# (the legacy default of accounts not yet migrated). The page URIs carry only the
+# filters the client sent.
 UPDATE_STATUSES: tuple[ConferenceStatus, ...] = ("completed",)
 
 
 def list_conferences(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
     account_sid = args.account_sid
     params = Params(request.query)
-    status = DEFAULT_STATUS
+    status: ConferenceStatus | None = None
     if (raw_status := params.get("Status")) is not None:
         status = enum("Status", raw_status, CONFERENCE_STATUSES)
     created_lo, created_hi = date_range(params, "DateCreated")
@@ -61,7 +60,7 @@ def list_conferences(backend: Backend, request: ApiRequest, args: PathArgs) -> A
         page_request,
         page,
         lambda c: c.sid,
-        conference_json,
+        conference_list_item_json,
     )
     return ApiResponse.json(200, body)
 
@@ -69,7 +68,7 @@ def list_conferences(backend: Backend, request: ApiRequest, args: PathArgs) -> A
 def find_conference(
     backend: Backend, request: ApiRequest, account_sid: str, raw: str
 ) -> Conference:
-    sid = unquote(raw)
+    sid = unquote(raw)  # a SID that is not CF… is a 404 (FIDELITY: F34)
     found = backend.conference_store(account_sid).get(sid) if is_sid(sid, "CF") else None
     if found is None:
         raise not_found(request.path)

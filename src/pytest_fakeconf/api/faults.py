@@ -112,7 +112,7 @@ class Fault:
         # Retry-After only when the test asks for it: twilio-python's
         # TwilioHttpClient(max_retries=N) retries a 429/503 only when it carries one
         # (../shared/reference/twilio-python-client.md §7.3). Whether Twilio sends it
-        # on its 429s is not recorded there: a guess, in the README's limitations.
+        # on its 429s is not recorded there: a guess (FIDELITY: F50).
         headers = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
         body = service_error(self.status).body()
         return dataclasses.replace(ApiResponse.json(self.status, body, headers), fault=self)

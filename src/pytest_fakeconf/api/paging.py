@@ -104,6 +104,7 @@ def envelope(
     return {
         list_key: [render(item) for item in items],
         "first_page_uri": uri(0, None),
+        # null on a last page, even an exactly full one (FIDELITY: F18)
         "next_page_uri": (
             uri(request.number + 1, "PA" + sid_of(items[-1])) if items and page.has_next else None
         ),

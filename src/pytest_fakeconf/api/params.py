@@ -162,7 +162,8 @@ def integer(name: str, value: str, low: int, high: int | None = None) -> int:
 
 
 def enum(name: str, value: str, allowed: Sequence[W]) -> W:
-    """``value`` as one of ``allowed`` (typed as they are), else a 400."""
+    """``value`` as one of ``allowed`` (typed as they are), else a 400 / 20001
+    (FIDELITY: F16)."""
     for word in allowed:
         if value == word:
             return word

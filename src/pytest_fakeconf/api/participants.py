@@ -202,6 +202,8 @@ def create_participant(backend: Backend, request: ApiRequest, args: PathArgs) ->
     dial = parse_dial(Params(request.form))
     target = _target(backend, account_sid, unquote(conference))
     joined = backend.participants.join(account_sid, target, dial)
+    # "1000" as every create example (FIDELITY: F32); a failed first dial still answers
+    # 201 naming the conference that never came to be (FIDELITY: F30).
     return ApiResponse.json(201, participant_json(joined.dialled, queue_time="1000"))
 
 

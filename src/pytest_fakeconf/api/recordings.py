@@ -16,7 +16,13 @@ from .conferences import find_conference
 from .messages import ApiRequest, ApiResponse
 from .params import Params, boolean, date_range, enum, instant_range, sid
 from .routing import PathArgs, Route
-from .wire import account_path, account_recording_json, conference_path, recording_json
+from .wire import (
+    account_path,
+    account_recording_json,
+    conference_path,
+    recording_json,
+    recording_list_item_json,
+)
 
 LIST_FILTERS = ("DateCreated", "DateCreated<", "DateCreated>")
 
@@ -35,7 +41,7 @@ def list_recordings(backend: Backend, request: ApiRequest, args: PathArgs) -> Ap
         page_request,
         page,
         lambda r: r.sid,
-        recording_json,
+        recording_list_item_json,
     )
     return ApiResponse.json(200, body)
 
@@ -92,9 +98,9 @@ ACCOUNT_LIST_FILTERS = (
 
 def list_account_recordings(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
     """Every recording of the account, newest first; ``ConferenceSid`` walks that
-    conference's recordings alone. Conference recordings name no call (``call_sid``
-    null), so a ``CallSid`` filter finds none of them. ``IncludeSoftDeleted`` is
-    accepted: the fake keeps no deleted recordings."""
+    conference's recordings alone. A conference recording's ``call_sid`` is the
+    participant whose join started it (FIDELITY: F21): ``CallSid`` finds those.
+    ``IncludeSoftDeleted`` is accepted: the fake keeps no deleted recordings."""
     account_sid = args.account_sid
     params = Params(request.query)
     call_sid = params.get("CallSid")
@@ -112,7 +118,7 @@ def list_account_recordings(backend: Backend, request: ApiRequest, args: PathArg
     if conference_sid is not None:
         conference = backend.conference_store(account_sid).get(conference_sid)
         store = conference.recordings if conference is not None else None
-    accept = (lambda r: r.conference_sid is None) if call_sid is not None else None
+    accept = (lambda r: r.call_sid == call_sid) if call_sid is not None else None
     page = paging.collection_page(store, page_request, lo, hi, accept)
     body = paging.envelope(
         "recordings",

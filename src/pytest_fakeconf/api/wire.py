@@ -22,6 +22,12 @@ def conference_path(account_sid: str, sid: str) -> str:
     return f"{PREFIX}/Accounts/{account_sid}/Conferences/{sid}"
 
 
+def wire_region(c: Conference) -> str:
+    """``"unknown"`` while the conference is ``init``, as the OpenAPI example
+    ``fetchUnknownMixerZoneInitIntegerStatus`` shows (FIDELITY: F40)."""
+    return "unknown" if c.status == "init" else c.region
+
+
 def conference_json(c: Conference) -> dict[str, Any]:
     """Key order as in the OpenAPI document's fetch example."""
     base = conference_path(c.account_sid, c.sid)
@@ -32,7 +38,7 @@ def conference_json(c: Conference) -> dict[str, Any]:
         "date_updated": rfc2822(c.date_updated),
         "friendly_name": c.friendly_name,
         "sid": c.sid,
-        "region": c.region,
+        "region": wire_region(c),
         "status": c.status,
         "subresource_uris": {
             "participants": f"{base}/Participants.json",
@@ -42,6 +48,20 @@ def conference_json(c: Conference) -> dict[str, Any]:
         "reason_conference_ended": c.reason_conference_ended,
         "call_sid_ending_conference": c.call_sid_ending_conference,
     }
+
+
+# A list item's key order, as in every ``ListConference`` example (FIDELITY: F41).
+_LIST_ITEM_ORDER = (
+    "status", "region", "sid", "date_updated", "date_created", "subresource_uris",
+    "friendly_name", "uri", "api_version", "account_sid", "reason_conference_ended",
+    "call_sid_ending_conference",
+)  # fmt: skip
+
+
+def conference_list_item_json(c: Conference) -> dict[str, Any]:
+    """A conference as a list item: the fetch's fields in the list examples' order."""
+    fetched = conference_json(c)
+    return {key: fetched[key] for key in _LIST_ITEM_ORDER}
 
 
 def participant_json(p: Participant, queue_time: str | None = None) -> dict[str, Any]:
@@ -73,7 +93,7 @@ def recording_json(r: Recording) -> dict[str, Any]:
     return {
         "account_sid": r.account_sid,
         "api_version": API_VERSION,
-        "call_sid": None,  # a recording of the whole conference, not of one call leg
+        "call_sid": r.call_sid,  # who started it (FIDELITY: F21)
         "conference_sid": r.conference_sid,
         "channels": r.channels,
         "date_created": rfc2822(r.date_created),
@@ -89,6 +109,14 @@ def recording_json(r: Recording) -> dict[str, Any]:
         "encryption_details": None,
         "uri": f"{conference_path(r.account_sid, r.conference_sid)}/Recordings/{r.sid}.json",
     }
+
+
+def recording_list_item_json(r: Recording) -> dict[str, Any]:
+    """A recording as an item of the conference's list: its ``uri`` is the list's, as
+    in the only ``ListConferenceRecording`` example (FIDELITY: F42)."""
+    item = recording_json(r)
+    item["uri"] = f"{conference_path(r.account_sid, r.conference_sid)}/Recordings.json"
+    return item
 
 
 def call_path(account_sid: str, sid: str) -> str:
@@ -108,7 +136,7 @@ _CALL_SUBRESOURCES = (
     ("user_defined_messages", "UserDefinedMessages"),
 )
 # "wait time in milliseconds before the call is placed" (§1.2): the fake places at once.
-# Twilio's examples all say "1000"; "0" is a guess (README).
+# Twilio's examples all say "1000"; "0" is a guess (FIDELITY: F32).
 QUEUE_TIME = "0"
 
 
@@ -164,7 +192,7 @@ def account_recording_json(r: Recording) -> dict[str, Any]:
     return {
         "account_sid": r.account_sid,
         "api_version": API_VERSION,
-        "call_sid": None,  # a recording of the whole conference, not of one call leg
+        "call_sid": r.call_sid,  # FIDELITY: F21
         "conference_sid": r.conference_sid,
         "date_created": rfc2822(r.date_created),
         "date_updated": rfc2822(r.date_updated),

@@ -39,6 +39,7 @@ class Backend:
         self._recording_stores: dict[str, RecordingStore] = {}
         self._seq = itertools.count()
         self._catching_up = False
+        self._applying: _dt.datetime | None = None  # the scheduled moment being applied
         self.conferences = Conferences(self)
         self.participants = Participants(self)
         self.recordings = Recordings(self)
@@ -54,7 +55,10 @@ class Backend:
 
         A scheduled action that no longer applies (the conference already
         ended, the participant already left) is skipped and logged as a
-        ``schedule-skipped`` event.
+        ``schedule-skipped`` event. While an action and what its listeners do (a
+        call answered after ringing runs its TwiML, which may join a conference) are
+        applied, "now" is the action's moment (see :meth:`moment`), so what follows
+        from it is stamped then too, not when the clock was noticed.
         """
         if self._catching_up:
             return
@@ -62,6 +66,7 @@ class Backend:
         try:
             now = self.clock.now()
             while (entry := self.scheduler.next_due(now)) is not None:
+                self._applying = entry.when
                 try:
                     with self.events.batch():
                         entry.action(entry.when)
@@ -75,6 +80,8 @@ class Backend:
                             MappingProxyType({"what": entry.what, "why": str(error)}),
                         )
                     )
+                finally:
+                    self._applying = None
         finally:
             self._catching_up = False
 
@@ -86,7 +93,7 @@ class Backend:
         back-dates the action and must not precede ``floors``.
         """
         self.catch_up()
-        now = self.clock.now()
+        now = self._applying if self._applying is not None else self.clock.now()
         if at is None:
             return max((now, *floors)), False
         when = as_utc(at, "at")

@@ -8,7 +8,12 @@ Rules (``../shared/reference/twilio-calls-and-twiml.md`` §1.3, §1.8):
 * ``start_time`` is set when the call is answered, ``end_time`` when an answered
   call completes; ``duration`` (seconds) is known only once it completed (§1.2:
   "empty for busy, failed, unanswered, or ongoing calls");
-* only a call in progress can be redirected (21220).
+* only a call in progress can be redirected (21220);
+* a call rings on the fake's clock for its number's ``ring_for`` (:class:`NumberSetup`),
+  at most its ``Timeout`` (then ``no-answer``, §1.3, §1.5), and an answered call with a
+  ``TimeLimit`` ends ``completed`` at ``start_time`` + the limit;
+* Answering Machine Detection (§5, :class:`Amd`) sets ``answered_by`` when the call is
+  answered.
 """
 
 from __future__ import annotations
@@ -23,12 +28,62 @@ from .index import KeyIndex, Page, SortKey, Window, select
 from .vocabulary import (
     CALL_STATUSES,
     LIVE_CALL_STATUSES,
+    AnsweredBy,
     CallCallbackEvent,
     CallDirection,
+    CallOutcome,
     CallStatus,
+    MachineDetection,
 )
 
 TWIML_MAX = 4000  # "Max 4000 characters" (OpenAPI CreateCall ``Twiml``)
+API_TIMEOUT = 60  # CreateCall ``Timeout``: "default 60, max 600" (§1.5)
+DIAL_TIMEOUT = 30  # ``<Dial timeout>``: default 30 (§3.3)
+MAX_TIMEOUT = 600  # both: "max 600" (§1.5, §3.3)
+# The longest ``TimeLimit`` the fake enforces: "4 h, or 24 h if enabled" (§1.5); a larger
+# one is cut to 24 h (a GUESS: Twilio's answer to a larger value is unknown; FIDELITY: F66).
+MAX_TIME_LIMIT = 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class NumberSetup:
+    """What a dialled number does (``set_call_outcome``): its ``outcome``, who answers
+    (``answered_by``, what machine detection reports) and how long it rings first."""
+
+    outcome: CallOutcome = "answer"
+    answered_by: AnsweredBy | None = None
+    ring_for: _dt.timedelta = _dt.timedelta(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Amd:
+    """Answering Machine Detection asked for a call (§5): ``MachineDetection``; with
+    ``asynchronous`` (``AsyncAmd=true``) the result goes to ``callback``
+    (``AsyncAmdStatusCallback``) instead of the voice request; a Participants leg or a
+    ``<Number>`` names its ``callback`` ``AmdStatusCallback`` and is never asynchronous."""
+
+    mode: MachineDetection
+    asynchronous: bool = False
+    callback: str | None = None
+    callback_method: str = "POST"
+
+
+def detected(mode: MachineDetection, answered_by: AnsweredBy | None) -> AnsweredBy:
+    """What detection in ``mode`` reports for a number answered by ``answered_by``.
+
+    No ``answered_by`` set for the number: ``human`` (a GUESS: the fake's numbers are
+    answered by people unless a test says otherwise). §5: ``machine_start`` belongs to
+    ``Enable`` ("as soon as the called party is identified"), the ``machine_end_*``
+    values to ``DetectMessageEnd``; so under ``Enable`` a ``machine_end_*`` number
+    reports ``machine_start``, and under ``DetectMessageEnd`` a ``machine_start`` number
+    reports ``machine_end_other`` (that last mapping is a GUESS). FIDELITY: F66."""
+    if answered_by is None:
+        return "human"
+    if mode == "Enable" and answered_by.startswith("machine_end_"):
+        return "machine_start"
+    if mode == "DetectMessageEnd" and answered_by == "machine_start":
+        return "machine_end_other"
+    return answered_by
 
 
 @dataclass(slots=True, eq=False)
@@ -48,7 +103,7 @@ class Call:
     parent_call_sid: str | None = None
     start_time: _dt.datetime | None = None
     end_time: _dt.datetime | None = None
-    answered_by: str | None = None
+    answered_by: AnsweredBy | None = None
     url: str | None = None
     method: str = "POST"
     twiml: str | None = None
@@ -58,10 +113,23 @@ class Call:
     callback_seq: int = 0
     conference_sid: str | None = None  # the conference it is in now
     options: dict[str, str] = field(default_factory=dict)
+    timeout: int = API_TIMEOUT  # seconds it may ring before ``no-answer``
+    time_limit: int | None = None  # seconds from the answer before it is ended
+    amd: Amd | None = None
 
     @property
     def live(self) -> bool:
         return self.status in LIVE_CALL_STATUSES
+
+    @property
+    def webhook_answered_by(self) -> AnsweredBy | None:
+        """``AnsweredBy`` of the call's voice requests: the detection result when it is
+        synchronous (the ``Url`` request waits for it, §5); None with ``AsyncAmd=true``
+        (the result goes to the AMD callback; later voice requests do not carry it
+        either: a GUESS, §9.8; FIDELITY: F66)."""
+        if self.amd is None or self.amd.asynchronous:
+            return None
+        return self.answered_by
 
     @property
     def twiml_driven(self) -> bool:

@@ -8,26 +8,48 @@ batch); the settling steps other operations need (:meth:`ring`, :meth:`answer`,
 its pure rules are in :mod:`.call_store`.
 
 Events of a call: ``call-initiated``, ``call-ringing``, ``call-answered``,
-``call-completed`` (any end: completed, busy, no-answer, failed, canceled) and
-``call-redirected``; ``Event.conference_sid`` is the call's conference or ``""``.
+``call-machine-detected`` (AMD's result, §5), ``call-completed`` (any end: completed,
+busy, no-answer, failed, canceled) and ``call-redirected``; ``Event.conference_sid``
+is the call's conference or ``""``.
+
+Time on the fake's clock (the scheduler; freezegun's ``tick`` or time-machine's
+``shift`` past the moment makes it happen): a number's ``ring_for`` (a call rings that
+long, then meets its outcome), a call's ``Timeout`` (it ends ``no-answer`` when its
+number rings longer, §1.3, §1.5) and ``TimeLimit`` (an answered call ends ``completed``
+at ``start_time`` + the limit, §1.5, §3.3). Nothing else takes clock time.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import errors
-from .call_store import Call, CallFilter, check_redirectable, check_twiml
+from .call_store import (
+    API_TIMEOUT,
+    DIAL_TIMEOUT,
+    MAX_TIME_LIMIT,
+    MAX_TIMEOUT,
+    Amd,
+    Call,
+    CallFilter,
+    NumberSetup,
+    check_redirectable,
+    check_twiml,
+    detected,
+)
 from .clock import epoch_seconds
 from .index import Page, Window
 from .sids import is_sid
 from .vocabulary import (
+    ANSWERED_BY,
     CALL_CALLBACK_EVENTS,
     CALL_DIRECTIONS,
     CALL_OUTCOMES,
+    MACHINE_DETECTIONS,
+    AnsweredBy,
     CallCallbackEvent,
     CallDirection,
     CallOutcome,
@@ -37,6 +59,7 @@ from .vocabulary import (
 
 if TYPE_CHECKING:
     from .backend import Backend
+    from .schedule import Scheduled
 
 
 class Placed(NamedTuple):
@@ -52,11 +75,40 @@ class Calls:
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
-        self.outcomes: dict[str, CallOutcome] = {}
+        self.outcomes: dict[str, NumberSetup] = {}
+        # call SID -> its pending timers ("ring", "limit"), cancelled when it ends
+        self._timers: dict[str, dict[str, Scheduled]] = {}
+        # parent call SID -> the ``outbound-dial`` children it dialled
+        self._children: dict[str, list[Call]] = {}
 
-    def set_call_outcome(self, number: str, outcome: CallOutcome) -> None:
-        """What happens when a call to ``number`` is placed (its ``To``)."""
-        self.outcomes[number] = one_of("outcome", outcome, CALL_OUTCOMES)
+    def set_call_outcome(
+        self,
+        number: str,
+        outcome: CallOutcome,
+        *,
+        answered_by: AnsweredBy | None = None,
+        ring_for: _dt.timedelta | None = None,
+    ) -> None:
+        """What happens when a call to ``number`` is placed (its ``To``): it rings for
+        ``ring_for`` on the fake's clock (none: it is settled at once), then meets
+        ``outcome``; machine detection reports ``answered_by`` (default ``human``)."""
+        if not isinstance(number, str) or not number:
+            raise TypeError(f"number must be a non-empty string, got {number!r}")
+        chosen = one_of("outcome", outcome, CALL_OUTCOMES)
+        who = None if answered_by is None else one_of("answered_by", answered_by, ANSWERED_BY)
+        if who is not None and chosen != "answer":
+            raise ValueError(f"answered_by needs outcome 'answer' (nobody answers {chosen!r})")
+        if ring_for is None:
+            ring_for = _dt.timedelta(0)
+        if not isinstance(ring_for, _dt.timedelta):
+            raise TypeError(f"ring_for must be a datetime.timedelta, got {ring_for!r}")
+        if ring_for < _dt.timedelta(0):
+            raise ValueError(f"ring_for must not be negative, got {ring_for}")
+        self.outcomes[number] = NumberSetup(chosen, who, ring_for)
+
+    def setup_for(self, call: Call) -> NumberSetup:
+        """How the number ``call`` dials behaves (answered at once by default)."""
+        return self.outcomes.get(call.to) or NumberSetup()
 
     # -- creating -----------------------------------------------------------------
     def create(
@@ -75,6 +127,9 @@ class Calls:
         parent_call_sid: str | None = None,
         options: Mapping[str, str] | None = None,
         sid: str | None = None,
+        timeout: int = API_TIMEOUT,
+        time_limit: int | None = None,
+        amd: Amd | None = None,
     ) -> Call:
         """A new call, ``queued`` (an ``inbound`` one ``ringing``: it reached Twilio
         ringing, §2.1); emits ``call-initiated`` (not for inbound calls)."""
@@ -96,6 +151,9 @@ class Calls:
                 parent_call_sid=parent_call_sid,
                 options=options,
                 sid=sid,
+                timeout=timeout,
+                time_limit=time_limit,
+                amd=amd,
             )
             if direction == "inbound":
                 call.status = "ringing"
@@ -122,6 +180,9 @@ class Calls:
         parent_call_sid: str | None = None,
         options: Mapping[str, str] | None = None,
         sid: str | None = None,
+        timeout: int = API_TIMEOUT,
+        time_limit: int | None = None,
+        amd: Amd | None = None,
     ) -> Call:
         """A checked ``queued`` call record, not yet stored (a step of :meth:`create`
         and of a participant join)."""
@@ -134,6 +195,12 @@ class Calls:
             raise ValueError(f"sid must be 'CA' + 32 hex digits, got {sid!r}")
         if parent_call_sid is not None and not is_sid(parent_call_sid, "CA"):
             raise ValueError(f"parent_call_sid must be a call SID, got {parent_call_sid!r}")
+        if _check_seconds("timeout", timeout) > MAX_TIMEOUT:
+            raise ValueError(f"timeout must be at most {MAX_TIMEOUT} seconds, got {timeout}")
+        if time_limit is not None:
+            _check_seconds("time_limit", time_limit)
+        if amd is not None:
+            one_of("machine detection", amd.mode, MACHINE_DETECTIONS)
         backend = self._backend
         if sid is not None and backend.call_store(account_sid).get(sid) is not None:
             raise ValueError(f"call {sid} already exists")
@@ -154,6 +221,9 @@ class Calls:
             status_callback_method=status_callback_method.upper(),
             status_callback_events=status_callback_events,
             options=dict(options or {}),
+            timeout=timeout,
+            time_limit=time_limit,
+            amd=amd,
         )
 
     def receive(
@@ -181,21 +251,117 @@ class Calls:
 
     def place(self, call: Call) -> None:
         """A queued call rings, then is answered (``in-progress``, ``start_time``) or
-        ends ``busy`` / ``no-answer`` / ``failed`` as its number is set up to."""
+        ends ``busy`` / ``no-answer`` / ``failed`` as its number is set up to: at once,
+        or when the clock passes the number's ``ring_for`` (``no-answer`` at the call's
+        ``timeout`` when it rings longer than that)."""
         backend = self._backend
         with backend.events.batch():
             now, _ = backend.moment(None, call.date_updated)
             if call.status != "queued":
                 raise ValueError(f"call {call.sid} is {call.status}; only a queued call is placed")
-            outcome = self.outcome_for(call)
             self.ring(call, now)
-            if outcome == "answer":
-                self.answer(call, now)
-            else:
-                self.finish(call, outcome, now)
+            self._ring_out(call, now)
+
+    def dial(
+        self,
+        parent: Call,
+        *,
+        to: str,
+        from_: str,
+        timeout: int = DIAL_TIMEOUT,
+        time_limit: int | None = None,
+        status_callback: str | None = None,
+        status_callback_method: str = "POST",
+        status_callback_events: tuple[CallCallbackEvent, ...] = ("completed",),
+        options: Mapping[str, str] | None = None,
+    ) -> Call:
+        """The child leg of ``<Dial><Number>``: a new ``outbound-dial`` call with
+        ``parent_call_sid``, "initiated right away and never queued" (§1.3): it rings at
+        once, then is answered or ends ``busy`` / ``no-answer`` / ``failed`` like
+        :meth:`place` (``timeout``: ``<Dial timeout>``, default 30 s). ``time_limit``
+        (``<Dial timeLimit>``) ends the answered child ``completed`` at its start + the
+        limit. ``options`` may ask for machine detection with the REST names
+        ``MachineDetection``, ``AmdStatusCallback``, ``AmdStatusCallbackMethod`` (§5:
+        ``<Number>`` has no AsyncAmd). The child ends when its parent does."""
+        backend = self._backend
+        with backend.events.batch():
+            now, _ = backend.moment(None, parent.date_updated)
+            if parent.status != "in-progress":
+                raise ValueError(
+                    f"call {parent.sid} is {parent.status}; only a call in progress dials"
+                )
+            child = self.new(
+                parent.account_sid,
+                now,
+                to=to,
+                from_=from_,
+                direction="outbound-dial",
+                status_callback=status_callback,
+                status_callback_method=status_callback_method,
+                status_callback_events=status_callback_events,
+                parent_call_sid=parent.sid,
+                options=options,
+                timeout=timeout,
+                time_limit=time_limit,
+                amd=amd_of(options or {}, asynchronous=False),
+            )
+            backend.call_store(child.account_sid).add(child)
+            self._children.setdefault(parent.sid, []).append(child)
+            backend.emit_call("call-initiated", child, now)
+            self.ring(child, now)
+            self._ring_out(child, now)
+        return child
 
     def outcome_for(self, call: Call) -> CallOutcome:
-        return self.outcomes.get(call.to, "answer")
+        return self.setup_for(call).outcome
+
+    def _ring_out(self, call: Call, at: _dt.datetime) -> None:
+        """A ringing call meets its number's outcome after ``ring_for``, or ends
+        ``no-answer`` at its ``timeout`` when the number rings longer than that (§1.3:
+        "no-answer (after Timeout)"; exactly ``timeout`` still answers)."""
+        setup = self.setup_for(call)
+        timeout = _dt.timedelta(seconds=call.timeout)
+        outcome: CallOutcome = setup.outcome
+        ring = setup.ring_for
+        if ring > timeout:
+            ring, outcome = timeout, "no-answer"
+        if not ring:
+            self._pick_up(call, outcome, at)
+            return
+        self._schedule(
+            call,
+            "ring",
+            at + ring,
+            f"{outcome} {call.sid}",
+            lambda m: self._pick_up(call, outcome, m),
+        )
+
+    def _pick_up(self, call: Call, outcome: CallOutcome, at: _dt.datetime) -> None:
+        if call.status != "ringing":
+            return
+        self._timers.get(call.sid, {}).pop("ring", None)
+        if outcome == "answer":
+            self.answer(call, at)
+        else:
+            self.finish(call, outcome, at)
+
+    def _schedule(
+        self,
+        call: Call,
+        slot: str,
+        when: _dt.datetime,
+        what: str,
+        action: Callable[[_dt.datetime], None],
+    ) -> None:
+        timers = self._timers.setdefault(call.sid, {})
+        old = timers.pop(slot, None)
+        if old is not None:
+            old.cancel()
+        timers[slot] = self._backend.scheduler.at(when, what, action)
+
+    def _cancel_timers(self, call: Call) -> None:
+        for timer in self._timers.pop(call.sid, {}).values():
+            timer.cancel()
 
     # -- settling steps ---------------------------------------------------------------
     def ring(self, call: Call, at: _dt.datetime) -> None:
@@ -204,21 +370,65 @@ class Calls:
         self._backend.emit_call("call-ringing", call, at)
 
     def answer(self, call: Call, at: _dt.datetime) -> None:
-        """queued/ringing → in-progress from ``at``; emits ``call-answered``."""
-        self._backend.call_store(call.account_sid).set_status(call, "in-progress", at)
+        """queued/ringing → in-progress from ``at``; emits ``call-answered``. With
+        machine detection, ``answered_by`` is set first (the synchronous ``Url`` request
+        carries it, §5) and ``call-machine-detected`` follows; with a time limit, the
+        call's end is scheduled at ``at`` + the limit."""
+        backend = self._backend
+        backend.call_store(call.account_sid).set_status(call, "in-progress", at)
         call.start_time = at
-        self._backend.emit_call("call-answered", call, at)
+        if call.amd is not None:
+            call.answered_by = detected(call.amd.mode, self.setup_for(call).answered_by)
+        backend.emit_call("call-answered", call, at)
+        if call.amd is not None:
+            # "MachineDetectionDuration" (ms): detection takes no time on the fake's
+            # clock, so 0 (a GUESS, FIDELITY: F66). FIDELITY: F66
+            backend.emit_call(
+                "call-machine-detected", call, at, answered_by=call.answered_by, duration_ms=0
+            )
+        if call.time_limit is not None:
+            self._limit_timer(call, at)
+
+    def _limit_timer(self, call: Call, now: _dt.datetime) -> None:
+        assert call.start_time is not None and call.time_limit is not None
+        when = call.start_time + _dt.timedelta(seconds=min(call.time_limit, MAX_TIME_LIMIT))
+        if when <= now:  # a new, shorter limit already passed (UpdateCall TimeLimit)
+            self._expire(call, now)
+            return
+        self._schedule(
+            call, "limit", when, f"time limit {call.sid}", lambda m: self._expire(call, m)
+        )
+
+    def _expire(self, call: Call, at: _dt.datetime) -> None:
+        """The call reached its time limit: it hangs up (``completed``), leaving its
+        conference (``participant_hung_up``) if it is in one."""
+        if call.status != "in-progress":
+            return
+        self._timers.get(call.sid, {}).pop("limit", None)
+        participant = self._backend.participant_of(call)
+        if participant is not None:
+            self._backend.participants.leave(participant, kicked=False, at=at)
+        self.finish(call, "completed", at)
 
     def finish(self, call: Call, status: CallStatus, at: _dt.datetime) -> None:
         """The call ends ``status``; an answered call that completes gets its
         ``end_time`` (and so its duration). Emits ``call-completed``."""
         if not call.live:
             return
+        self._cancel_timers(call)
+        self._end_children(call, at)
         if status == "completed" and call.start_time is not None:
             call.end_time = at
         call.conference_sid = None
         self._backend.call_store(call.account_sid).set_status(call, status, at)
         self._backend.emit_call("call-completed", call, at)
+
+    def _end_children(self, parent: Call, at: _dt.datetime) -> None:
+        """The parent's live ``<Dial>`` children end: a ringing one ``canceled``, an
+        answered one ``completed``."""
+        for child in self._children.pop(parent.sid, ()):
+            if child.live:
+                self.finish(child, "completed" if child.status == "in-progress" else "canceled", at)
 
     def left_conference(self, call: Call, at: _dt.datetime, *, hung_up: bool) -> None:
         """Settling of a participant leaving: the call is no longer in a conference; it
@@ -246,7 +456,8 @@ class Calls:
 
     def reject(self, call: Call, status: CallStatus) -> None:
         """``<Reject>``: the call ends unanswered and unbilled, ``busy`` or ``no-answer``
-        (reason ``busy`` / ``rejected``; mapping UNVERIFIED, §1.3), no start/end time."""
+        (reason ``busy`` / ``rejected``; mapping UNVERIFIED, §1.3; FIDELITY: F61), no start/end
+        time."""
         one_of("status", status, ("busy", "no-answer"))
         backend = self._backend
         with backend.events.batch():
@@ -286,12 +497,36 @@ class Calls:
         with backend.events.batch():
             now, _ = backend.moment(None, call.date_updated)
             check_redirectable(call)
+            # §4: a <Dial><Number> child "closed … with status completed" first.
+            self._end_children(call, now)
             call.url, call.method, call.twiml = url, method.upper(), twiml
             participant = backend.participant_of(call)
             if participant is not None:
                 backend.participants.redirected(participant, now)
             call.date_updated = max(call.date_updated, now)
             backend.emit_call("call-redirected", call, now, url=url, method=method.upper())
+
+    def end_children(self, parent: Call) -> None:
+        """The ``<Dial>`` of ``parent`` is over (``hangupOnStar``, the dial's own end):
+        its live children end now, ringing ones ``canceled``, answered ones ``completed``."""
+        backend = self._backend
+        with backend.events.batch():
+            now, _ = backend.moment(None, parent.date_updated)
+            self._end_children(parent, now)
+
+    def limit(self, call: Call, seconds: int) -> None:
+        """A (new) time limit (``TimeLimit``, §1.5, §1.8): the call ends ``completed``
+        at ``start_time`` + ``seconds`` (now if that has passed); a call not yet
+        answered keeps it for its answer. 21220 once the call ended."""
+        _check_seconds("time_limit", seconds)
+        backend = self._backend
+        with backend.events.batch():
+            now, _ = backend.moment(None, call.date_updated)
+            if not call.live:
+                raise errors.call_not_in_progress()
+            call.time_limit = seconds
+            if call.status == "in-progress":
+                self._limit_timer(call, now)
 
     def update(
         self,
@@ -301,12 +536,15 @@ class Calls:
         url: str | None = None,
         method: str = "POST",
         twiml: str | None = None,
+        time_limit: int | None = None,
     ) -> None:
-        """``POST …/Calls/{Sid}.json``: a redirect (``url`` or ``twiml``), then a
-        ``status`` of ``completed`` (hang up) or ``canceled``."""
+        """``POST …/Calls/{Sid}.json``: a redirect (``url`` or ``twiml``), a new
+        ``time_limit``, then a ``status`` of ``completed`` (hang up) or ``canceled``."""
         with self._backend.events.batch():
             if url is not None or twiml is not None:
                 self.redirect(call, url=url, method=method, twiml=twiml)
+            if time_limit is not None:
+                self.limit(call, time_limit)
             if status == "completed":
                 self.hang_up(call)
             elif status == "canceled":
@@ -328,3 +566,37 @@ class Calls:
 
     def list(self, account_sid: str, flt: CallFilter, window: Window) -> Page[Call]:
         return self._backend.call_store(account_sid).page(flt, window)
+
+
+def _check_seconds(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be whole seconds (an int), got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1 second, got {value}")
+    return value
+
+
+def amd_of(options: Mapping[str, str], *, asynchronous: bool) -> Amd | None:
+    """The machine detection a create's parameters ask for (§5), or None: none asked,
+    or ``SendDigits`` present ("AMD is ignored"). ``asynchronous``: the CreateCall
+    names (``AsyncAmd``, ``AsyncAmdStatusCallback[Method]``); otherwise a
+    Participants leg's or ``<Number>``'s (``AmdStatusCallback[Method]``)."""
+    mode = options.get("MachineDetection")
+    if not mode or options.get("SendDigits"):
+        return None
+    chosen = one_of("MachineDetection", mode, MACHINE_DETECTIONS)
+    if asynchronous and options.get("AsyncAmd", "false").lower() == "true":
+        return Amd(
+            chosen,
+            True,
+            options.get("AsyncAmdStatusCallback") or None,
+            (options.get("AsyncAmdStatusCallbackMethod") or "POST").upper(),
+        )
+    if asynchronous:
+        return Amd(chosen)
+    return Amd(
+        chosen,
+        False,
+        options.get("AmdStatusCallback") or None,
+        (options.get("AmdStatusCallbackMethod") or "POST").upper(),
+    )

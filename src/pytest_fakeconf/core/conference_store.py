@@ -5,7 +5,8 @@ Rules enforced here (sources in ``shared/reference/twilio-conference-api.md``):
 * a conference is ``init``, ``in-progress`` or ``completed`` and only moves forward;
 * only one *active* (``init`` or ``in-progress``) conference per friendly name
   (§5.2: "Only one of these distinct conferences may be in-progress at any given
-  time"; an ``init`` one counts too, since a new participant would join it);
+  time"; an ``init`` one counts too, since a new participant would join it:
+  FIDELITY F03);
 * a completed conference carries exactly one of Twilio's five end reasons, and
   ``call_sid_ending_conference`` is null only for ``conference-ended-via-api`` (§5.3);
 * friendly names are at most 128 characters.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 from . import errors
 from .clock import epoch_seconds
@@ -43,6 +44,12 @@ if TYPE_CHECKING:
 FRIENDLY_NAME_MAX = 128
 MAX_PARTICIPANTS = 250
 
+# What ``GET …/Conferences.json`` without ``Status`` lists (FIDELITY: F01): only
+# ``in-progress`` conferences (Twilio's default "Starting from September 30th, 2026"),
+# or every status (accounts the rollout has not reached yet).
+ConferenceListDefault = Literal["in-progress", "all"]
+CONFERENCE_LIST_DEFAULTS: tuple[ConferenceListDefault, ...] = get_args(ConferenceListDefault)
+
 
 @dataclass(slots=True, eq=False)
 class Conference:
@@ -60,6 +67,8 @@ class Conference:
     # Created with the first participant / recording, so an idle conference stays small.
     participants: ParticipantStore | None = None
     recordings: RecordingStore | None = None
+    # Created by a participant dial that has not connected yet (FIDELITY: F30).
+    provisional: bool = False
 
     @property
     def active(self) -> bool:
@@ -130,7 +139,7 @@ def check_end(reason: object, call_sid: object) -> None:
 
 
 def check_active(conference: Conference) -> None:
-    """16001 (UNVERIFIED code; twilio-node #663 shows a 400) unless ``conference`` is live."""
+    """16001 unless ``conference`` is live (FIDELITY: F10)."""
     if not conference.active:
         raise errors.conference_not_active(conference.sid)
 
@@ -201,6 +210,20 @@ class ConferenceStore:
         self._by_status[conference.status].add(conference.key)
         self._by_name.setdefault(conference.friendly_name, KeyIndex()).add(conference.key)
 
+    def discard(self, conference: Conference) -> None:
+        """Forget ``conference`` entirely: it never came to be (FIDELITY: F30)."""
+        if self._by_sid.get(conference.sid) is not conference:
+            return
+        del self._by_sid[conference.sid]
+        del self._by_key[conference.key]
+        del self._by_seq[conference.key[1]]
+        self._updated.remove(_updated_key(conference))
+        self._all.remove(conference.key)
+        self._by_status[conference.status].remove(conference.key)
+        self._by_name[conference.friendly_name].remove(conference.key)
+        if self._active_by_name.get(conference.friendly_name) is conference:
+            del self._active_by_name[conference.friendly_name]
+
     def set_status(self, conference: Conference, status: ConferenceStatus) -> None:
         """Move a stored conference to ``status`` and keep the indexes in step."""
         if status == conference.status:
@@ -225,7 +248,7 @@ class ConferenceStore:
         self.touch(conference, at)
 
     def touch(self, conference: Conference, at: _dt.datetime) -> None:
-        """Move ``date_updated`` to ``at``; it never goes backwards."""
+        """Move ``date_updated`` to ``at``; it never goes backwards (FIDELITY: F33)."""
         if at <= conference.date_updated:
             return
         self._updated.remove(_updated_key(conference))

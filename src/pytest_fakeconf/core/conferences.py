@@ -8,13 +8,16 @@ own batch until it is over. The record, its store and its pure rules are in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from typing import TYPE_CHECKING
 
 from .clock import as_utc, epoch_seconds
 from .conference_store import (
+    CONFERENCE_LIST_DEFAULTS,
     Conference,
     ConferenceFilter,
+    ConferenceListDefault,
     check_active,
     check_end,
     check_friendly_name,
@@ -37,7 +40,8 @@ if TYPE_CHECKING:
     from .backend import Backend
     from .participant_store import Participant
 
-# ReasonParticipantLeft of the participants still there when a conference ends.
+# ReasonParticipantLeft of the participants still there when a conference ends
+# (FIDELITY: F14).
 _LEFT_BECAUSE: dict[EndReason, LeaveReason] = {
     VIA_API: "conference_ended_via_api",
     "participant-with-end-conference-on-exit-left": "moderator_ended_conference",
@@ -50,6 +54,16 @@ class Conferences:
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
+        self._list_default: ConferenceListDefault = "in-progress"
+
+    @property
+    def list_default(self) -> ConferenceListDefault:
+        """What a list without ``Status`` returns: ``in-progress`` ones, or ``all``."""
+        return self._list_default
+
+    @list_default.setter
+    def list_default(self, value: ConferenceListDefault) -> None:
+        self._list_default = one_of("conference_list_default", value, CONFERENCE_LIST_DEFAULTS)
 
     # -- creating ---------------------------------------------------------------
     def create(
@@ -228,9 +242,18 @@ class Conferences:
             participant_label_ending_conference=ending.label if ending is not None else None,
         )
 
-    def start_if_ready(self, conference: Conference, at: _dt.datetime) -> None:
-        """Settling after a join: ``init`` → ``in-progress`` once two are connected
-        and one starts it (and the recording starts, if the conference records)."""
+    def discard(self, conference: Conference) -> None:
+        """Settling of a failed first dial: the conference, created provisionally for
+        it, never existed (Twilio: "The Conference is created when the first participant
+        connects"; FIDELITY: F30). No ``conference-end``; its SID answers 404."""
+        self._backend.conference_store(conference.account_sid).discard(conference)
+
+    def start_if_ready(
+        self, conference: Conference, at: _dt.datetime, joined: Participant | None = None
+    ) -> None:
+        """Settling after ``joined`` joined: ``init`` → ``in-progress`` once two are
+        connected and one starts it (and the recording starts, if the conference
+        records, naming ``joined``'s call: FIDELITY F21)."""
         if conference.status != "init" or conference.participants is None:
             return
         connected = conference.participants.connected()
@@ -242,8 +265,13 @@ class Conferences:
         store.touch(conference, at)
         backend.emit_conference("conference-start", conference, at)
         if conference.settings is not None and conference.settings.record:
-            backend.recordings.start(conference, at)
+            backend.recordings.start(conference, at, None if joined is None else joined.call_sid)
 
     # -- reading --------------------------------------------------------------------
     def list(self, account_sid: str, flt: ConferenceFilter, window: Window) -> Page[Conference]:
+        """A page of the account's conferences; ``flt.status`` None means the list's
+        default (:attr:`list_default`: FIDELITY F01; ``init`` is not in ``in-progress``:
+        FIDELITY F02)."""
+        if flt.status is None and self._list_default != "all":
+            flt = dataclasses.replace(flt, status=self._list_default)
         return self._backend.conference_store(account_sid).page(flt, window)

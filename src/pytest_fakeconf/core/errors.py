@@ -68,7 +68,7 @@ def method_not_allowed() -> TwilioError:
 
 
 def page_size_too_large(size: int, maximum: int) -> TwilioError:
-    """400 / 20007."""
+    """400 / 20007 (FIDELITY: F17)."""
     return TwilioError(
         400, 20007, f"Page size too large: PageSize={size}; the maximum page size is {maximum}"
     )
@@ -76,7 +76,7 @@ def page_size_too_large(size: int, maximum: int) -> TwilioError:
 
 # Twilio's bodies for the statuses a fault may answer. The codes and messages are the
 # names of Twilio's error dictionary entries 20429, 20500 and 20503; ../shared/reference
-# does not record a real 429/500/503 body, so the exact text is a guess.
+# does not record a real 429/500/503 body, so the exact text is a guess (FIDELITY: F50).
 SERVICE_ERRORS = {
     429: (20429, "Too Many Requests"),
     500: (20500, "Internal Server Error"),
@@ -110,12 +110,13 @@ def from_required() -> TwilioError:
 
 # -- conferences and participants ---------------------------------------------
 def conference_not_active(sid: str) -> TwilioError:
-    """16001 (UNVERIFIED code; twilio-node #663 shows a 400)."""
+    """16001 (code guessed; twilio-node #663 shows a 400: FIDELITY F10)."""
     return TwilioError(
         400, 16001, f"Conference {sid} is not currently active; it is already completed"
     )
 
 
+# The participant rule errors are HTTP 400 (FIDELITY: F11).
 def conference_full() -> TwilioError:
     return TwilioError(400, 16020, "Conference is full")
 
@@ -193,6 +194,14 @@ def schema_validation_warning(message: str) -> TwilioError:
     return TwilioError(400, 12200, f"Schema validation warning: {message}")
 
 
+def verb_not_allowed_in_conference_twiml(verb: str, where: str) -> TwilioError:
+    """13238: a verb other than ``<Play>``, ``<Say>``, ``<Pause>``, ``<Redirect>`` in a
+    conference's wait, hold or announce TwiML (calls reference §6, ERR-13238)."""
+    return TwilioError(
+        400, 13238, f"<{verb}> is not allowed in {where} TwiML (only Play, Say, Pause, Redirect)"
+    )
+
+
 def coach_not_in_conference(call_sid: str) -> TwilioError:
     """13240: ``<Conference coach>`` names a call not in the conference (REST: 16028)."""
     return TwilioError(
@@ -254,10 +263,11 @@ def call_not_in_progress() -> TwilioError:
 
 
 def url_and_twiml_exclusive() -> TwilioError:
-    """Update with both ``Url`` and ``Twiml``: "mutually exclusive" (code UNVERIFIED: 20001)."""
+    """Update with both ``Url`` and ``Twiml``: "mutually exclusive" (code UNVERIFIED:
+    20001; FIDELITY F63)."""
     return TwilioError(400, 20001, "Url and Twiml are mutually exclusive; pass one of them")
 
 
 def call_in_progress_cannot_delete(sid: str) -> TwilioError:
-    """DELETE of a live call: "an error will occur" (code UNVERIFIED: 400/20001)."""
+    """DELETE of a live call: "an error will occur" (code UNVERIFIED: 400/20001; FIDELITY F63)."""
     return TwilioError(400, 20001, f"Call {sid} is in progress and cannot be deleted; end it first")

@@ -108,7 +108,8 @@ def select(
     """One page of records, newest first, from ``index`` restricted by ``window``.
 
     ``resolve`` maps a key to its record; ``accept`` applies the filters the
-    index cannot (they cost one check per record walked over).
+    index cannot (they cost one check per record walked over). Ties in a second come
+    newest-created first (FIDELITY: F19); a page that ends the walk has no next (F18).
     """
     lo, hi = index.span(window.lo_ts, window.hi_ts)
     if window.before is not None:

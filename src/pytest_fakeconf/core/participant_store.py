@@ -85,8 +85,10 @@ class Change:
     options: dict[str, str] = field(default_factory=dict)
 
 
-# Attributes whose change Twilio reports as ``participant-modify`` (§4.1).
-MODIFY_OPTIONS = ("BeepOnExit", "WaitUrl", "WaitMethod")
+# Options whose change Twilio reports as ``participant-modify``: "At least one of a
+# participant's attributes has been modified: `BeepOnExit`, `EndConferenceOnExit`,
+# `Coaching`, `WaitUrl`" (§4.1); ``WaitMethod`` or ``CallSidToCoach`` alone is not.
+MODIFY_OPTIONS = ("BeepOnExit", "WaitUrl")
 
 
 def check_label(label: str) -> str:

@@ -22,6 +22,7 @@ import datetime as _dt
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import errors
+from .calls import amd_of
 from .conference_store import Conference
 from .participant_store import (
     MODIFY_OPTIONS,
@@ -86,6 +87,9 @@ class Participants:
                 target = backend.conferences.create(
                     account_sid, name, status="init", region=dial.region or "us1"
                 )
+                # Twilio: "The Conference is created when the first participant connects"
+                # (FIDELITY: F30): until then the fake holds it provisionally.
+                target.provisional = True
             now, _ = backend.moment(None, target.date_updated)
             participant = self._dial(target, dial, call, now)
             dialled = dataclasses.replace(participant, options=dict(participant.options))
@@ -146,6 +150,8 @@ class Participants:
                     for e in options.get("StatusCallbackEvent", "completed").split()
                 ),
                 sid=dial.call_sid,
+                # MachineDetection / AmdStatusCallback of CreateParticipant (calls ref §5)
+                amd=amd_of(options, asynchronous=False),
             )
             backend.call_store(conference.account_sid).add(call)
         if conference.settings is None:
@@ -198,17 +204,23 @@ class Participants:
                 self._drop(participant, at, "failed", outcome, "participant_add_failed")
                 backend.calls.finish(call, outcome, at)
                 if conference.status == "init" and not conference.participants:
-                    # Nobody is left in a conference that never started: it ends with
-                    # that call. (Twilio does not document this case; a conference a
-                    # test set up in progress is left alone.)
-                    backend.conferences.finish(conference, "last-participant-left", participant, at)
+                    if conference.provisional:
+                        # Nobody ever connected: there never was a conference (F30).
+                        backend.conferences.discard(conference)
+                    else:
+                        # A conference a test set up ``init`` ends with that call
+                        # (FIDELITY: F31); one set up in progress is left alone.
+                        backend.conferences.finish(
+                            conference, "last-participant-left", participant, at
+                        )
                 return
         participant.status = "connected"
         participant.date_updated = max(participant.date_updated, at)
         if call.status != "in-progress":
             backend.calls.answer(call, at)
+        conference.provisional = False
         backend.emit_participant("participant-join", participant, at)
-        backend.conferences.start_if_ready(conference, at)
+        backend.conferences.start_if_ready(conference, at, participant)
 
     # -- changing -----------------------------------------------------------
     def update(self, participant: Participant, change: Change) -> None:
@@ -249,7 +261,8 @@ class Participants:
             participant.coaching = change.coaching
             modified = True
         if change.call_sid_to_coach is not None:
-            modified |= change.call_sid_to_coach != participant.call_sid_to_coach
+            # not one of the four attributes participant-modify reports (§4.1)
+            changed |= change.call_sid_to_coach != participant.call_sid_to_coach
             participant.call_sid_to_coach = change.call_sid_to_coach
         if (
             change.end_conference_on_exit is not None
@@ -304,10 +317,12 @@ class Participants:
             raise errors.participant_gone(participant.call_sid)
         backend = self._backend
         conference = backend.conference_of(participant)
+        # A kick is participant_updated_via_api (FIDELITY: F12); the conference it ends
+        # names the kicked call (FIDELITY: F15).
         because: LeaveReason = "participant_updated_via_api" if kicked else "participant_hung_up"
         extra = {"redirected": True} if redirected else {}
         self._drop(participant, at, "complete", "completed", because, **extra)
-        # A kicked TwiML-driven call goes on with its TwiML (§3.6, UNVERIFIED).
+        # A kicked TwiML-driven call goes on with its TwiML (§3.6; FIDELITY: F60).
         backend.calls.left_conference(backend.call_of(participant), at, hung_up=not kicked)
         if not conference.active:
             return

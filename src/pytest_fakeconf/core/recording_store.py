@@ -1,8 +1,9 @@
 """Conference recordings: the record, its store, its states, its clock and its price.
 
 States (OpenAPI ``conference_recording_enum_status``): ``in-progress`` ⇄ ``paused``
-by update; ``stopped`` by update or when the conference ends; then, the fake
-processing instantly, ``completed`` with a duration and a price (§6).
+by update; ``stopped`` by update or when the conference ends; then ``processing``
+(for ``Recordings.processing``, zero by default) and ``completed`` with a duration
+and a price, or ``absent`` with error 16101 when it is too short to keep (§6).
 """
 
 from __future__ import annotations
@@ -17,10 +18,15 @@ from .index import SortKey
 from .vocabulary import PauseBehavior, RecordingStatus
 
 # Twilio's example of a completed 4 s recording: price "-0.0025", price_unit "USD".
-# The fake charges that per started minute.
+# The fake charges that per started minute (FIDELITY: F20).
 PRICE_PER_MINUTE = Decimal("0.0025")
 PRICE_UNIT = "USD"
 CURRENT = "Twilio.CURRENT"
+# "The call recording was too short to be processed" -> absent, "Error 16101" (Twilio
+# support, "Getting Started with Recording Status Callbacks"). What "too short" means is
+# not documented: the fake keeps a recording of at least one second (FIDELITY: F22).
+MIN_SECONDS = 1
+TOO_SHORT = 16101
 # What an update may ask for, from each state.
 _ALLOWED: dict[RecordingStatus, set[RecordingStatus]] = {
     "in-progress": {"paused", "stopped", "in-progress"},
@@ -46,6 +52,8 @@ class Recording:
     channels: int = 1
     source: str = "Conference"
     error_code: int | None = None
+    # The participant whose join started the recording (FIDELITY: F21).
+    call_sid: str | None = None
     # Accounting: seconds recorded so far, and since when it is running.
     recorded: int = 0
     running_since: _dt.datetime | None = None
@@ -87,7 +95,8 @@ class RecordingStore(Collection[Recording]):
 def change(
     recording: Recording, status: RecordingStatus, pause_behavior: PauseBehavior, at: _dt.datetime
 ) -> None:
-    """Apply an update's ``Status``; refuse a transition Twilio would not make."""
+    """Apply an update's ``Status``; refuse a transition Twilio would not make
+    (FIDELITY: F26)."""
     if status not in _ALLOWED.get(recording.status, ()):
         raise errors.recording_transition_refused(recording.sid, recording.status, status)
     if status == "paused" and recording.status == "in-progress":
@@ -102,14 +111,28 @@ def change(
     recording.date_updated = max(recording.date_updated, at)
 
 
-def complete(recording: Recording, at: _dt.datetime) -> None:
-    """Stopped → completed: duration from the clock, price in Twilio's format."""
+def process(recording: Recording, at: _dt.datetime) -> None:
+    """Stopped → processing (§6: "then `stopped` … → `processing` → `completed`")."""
     _bank(recording, at)
-    recording.status = "completed"
-    recording.duration = recording.recorded
-    recording.price = price_for(recording.recorded)
-    recording.price_unit = PRICE_UNIT
+    recording.status = "processing"
     recording.date_updated = max(recording.date_updated, at)
+
+
+def complete(recording: Recording, at: _dt.datetime) -> bool:
+    """Processing → completed (duration from the clock, price in Twilio's format), or
+    ``absent`` with ``error_code`` 16101 when shorter than :data:`MIN_SECONDS`: no file,
+    so no price (FIDELITY: F22). True if it was kept (``completed``)."""
+    _bank(recording, at)
+    recording.duration = recording.recorded
+    if recording.recorded < MIN_SECONDS:
+        recording.status = "absent"
+        recording.error_code = TOO_SHORT
+    else:
+        recording.status = "completed"
+        recording.price = price_for(recording.recorded)
+        recording.price_unit = PRICE_UNIT
+    recording.date_updated = max(recording.date_updated, at)
+    return recording.status == "completed"
 
 
 def _bank(recording: Recording, at: _dt.datetime) -> None:

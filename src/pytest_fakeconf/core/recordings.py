@@ -50,9 +50,14 @@ class Recordings:
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
+        # How long a stopped recording stays ``processing`` (FIDELITY: F23).
+        self.processing = _dt.timedelta(0)
 
-    def start(self, conference: Conference, at: _dt.datetime) -> Recording:
-        """A new ``in-progress`` recording of the whole conference (source ``Conference``)."""
+    def start(
+        self, conference: Conference, at: _dt.datetime, call_sid: str | None = None
+    ) -> Recording:
+        """A new ``in-progress`` recording of the whole conference (source ``Conference``);
+        ``call_sid`` is the participant whose join started it (FIDELITY: F21)."""
         backend = self._backend
         with backend.events.batch():
             if conference.recordings is None:
@@ -66,6 +71,7 @@ class Recordings:
                 date_updated=at,
                 start_time=at,
                 running_since=at,
+                call_sid=call_sid,
             )
             conference.recordings.add(recording)
             backend.recording_store(conference.account_sid).add(recording)  # §7: listed there too
@@ -107,10 +113,29 @@ class Recordings:
             self._backend.emit_recording(_EVENTS[recording.status], recording, at)
 
     def _settle(self, recording: Recording, at: _dt.datetime) -> None:
-        """A stopped recording is processed (instantly, here) and completed."""
-        if recording.status == "stopped":
-            recording_store.complete(recording, at)
-            self._backend.emit_recording("recording-completed", recording, at)
+        """A stopped recording is ``processing``, then, :attr:`processing` later (at
+        once by default), ``completed`` or ``absent`` (FIDELITY: F22, F23)."""
+        if recording.status != "stopped":
+            return
+        backend = self._backend
+        recording_store.process(recording, at)
+        backend.emit_recording("recording-processing", recording, at)
+        if not self.processing:
+            self._processed(recording, at)
+            return
+        backend.scheduler.at(
+            at + self.processing,
+            f"process recording {recording.sid}",
+            lambda moment: self._processed(recording, moment),
+        )
+
+    def _processed(self, recording: Recording, at: _dt.datetime) -> None:
+        store = self._backend.recording_store(recording.account_sid)
+        if recording.status != "processing" or store.get(recording.sid) is not recording:
+            return  # deleted meanwhile: nothing to report
+        kept = recording_store.complete(recording, at)
+        kind: EventKind = "recording-completed" if kept else "recording-absent"
+        self._backend.emit_recording(kind, recording, at)
 
     def finish(self, conference: Conference, at: _dt.datetime) -> None:
         """Settling of a conference end: its running recording stops and completes."""
@@ -126,7 +151,7 @@ class Recordings:
 
     def delete(self, recording: Recording) -> None:
         """``DELETE …/Recordings/{Sid}.json``: gone from the conference's list and the
-        account's."""
+        account's, in any state, a running one included (FIDELITY: F24)."""
         with self._backend.events.batch():
             store = self._backend.conference_of(recording).recordings
             if store is not None:

@@ -59,6 +59,20 @@ CALL_DIRECTIONS: tuple[CallDirection, ...] = get_args(CallDirection)
 # What a dialled number does (``FakeTwilio.set_call_outcome``).
 CallOutcome = Literal["answer", "busy", "no-answer", "failed"]
 CALL_OUTCOMES: tuple[CallOutcome, ...] = get_args(CallOutcome)
+# ``AnsweredBy`` of Answering Machine Detection (§5): ``machine_start`` belongs to
+# ``MachineDetection=Enable``, the ``machine_end_*`` values to ``DetectMessageEnd``.
+AnsweredBy = Literal[
+    "human",
+    "machine_start",
+    "machine_end_beep",
+    "machine_end_silence",
+    "machine_end_other",
+    "fax",
+    "unknown",
+]
+ANSWERED_BY: tuple[AnsweredBy, ...] = get_args(AnsweredBy)
+MachineDetection = Literal["Enable", "DetectMessageEnd"]
+MACHINE_DETECTIONS: tuple[MachineDetection, ...] = get_args(MachineDetection)
 
 # -- recordings ---------------------------------------------------------------
 RecordingStatus = Literal["in-progress", "paused", "stopped", "processing", "completed", "absent"]
@@ -77,6 +91,7 @@ EventKind = Literal[
     "call-answered",
     "call-completed",
     "call-redirected",
+    "call-machine-detected",
     "participant-join",
     "participant-leave",
     "participant-mute",
@@ -88,7 +103,9 @@ EventKind = Literal[
     "recording-in-progress",
     "recording-paused",
     "recording-stopped",
+    "recording-processing",
     "recording-completed",
+    "recording-absent",
     "schedule-skipped",
 ]
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)

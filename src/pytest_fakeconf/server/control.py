@@ -30,12 +30,16 @@ for a conference name already active.
 | POST faults | the options of ``inject_fault`` (no timeout) | inject a fault: 201, with its id |
 | GET faults | | the faults not removed, with their hits |
 | DELETE faults/{id}, DELETE faults | | remove one fault, or all |
+| POST calls/{sid}/press | digits | the caller presses keys in the ``<Gather>`` it waits in |
+| POST calls/{sid}/say | speech, confidence | the caller speaks in a speech ``<Gather>`` |
+| GET calls/{sid}/log | | what the call ran: verbs, what was said/played, what it answered |
 
 ``{call}`` is a participant's call SID or label.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 from collections.abc import Callable, Mapping
@@ -46,7 +50,14 @@ from ..api.auth import basic_credentials
 from ..api.routing import PathArgs, Router
 from ..api.wire import rfc2822
 from ..core.errors import FakeconfError, TwilioError
-from ..core.vocabulary import CALL_OUTCOMES, CONFERENCE_STATUSES, END_REASONS, REGIONS, one_of
+from ..core.vocabulary import (
+    ANSWERED_BY,
+    CALL_OUTCOMES,
+    CONFERENCE_STATUSES,
+    END_REASONS,
+    REGIONS,
+    one_of,
+)
 from ..fake import FakeTwilio
 from ..handles import CallHandle, ConferenceHandle, ParticipantHandle
 
@@ -161,9 +172,32 @@ def _kick(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
 
 
 def _call_outcome(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    """``set_call_outcome``: ``answered_by`` a word, ``ring_for`` seconds (a number)."""
     number, outcome = _text(data, "number"), _text(data, "outcome")
-    fake.set_call_outcome(number, one_of("outcome", outcome, CALL_OUTCOMES))
-    return reply(200, {"number": number, "outcome": outcome})
+    answered_by = _optional_text(data, "answered_by")
+    seconds = data.get("ring_for")
+    if seconds is not None and (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not 0 <= seconds <= _MAX_RING_SECONDS
+    ):
+        raise ControlError(400, f"ring_for takes seconds from 0 to {_MAX_RING_SECONDS}")
+    fake.set_call_outcome(
+        number,
+        one_of("outcome", outcome, CALL_OUTCOMES),
+        answered_by=None
+        if answered_by is None
+        else one_of("answered_by", answered_by, ANSWERED_BY),
+        ring_for=None if seconds is None else _dt.timedelta(seconds=seconds),
+    )
+    given = {"answered_by": answered_by, "ring_for": seconds}
+    return reply(
+        200,
+        {"number": number, "outcome": outcome, **{k: v for k, v in given.items() if v is not None}},
+    )
+
+
+_MAX_RING_SECONDS = 86_400  # a day: longer than any Timeout (at most 600 s)
 
 
 def _calls(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
@@ -178,6 +212,31 @@ def _hang_up(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
     call = _call_handle(fake, args["sid"])
     call.hang_up()
     return reply(200, call.to_json())
+
+
+def _press(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    digits = data.get("digits")
+    if not isinstance(digits, str):
+        raise ControlError(400, "digits must be a string of 0-9, * and #")
+    call = _call_handle(fake, args["sid"])
+    call.press(digits)
+    return reply(200, call.to_json())
+
+
+def _say(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    speech, confidence = data.get("speech"), data.get("confidence", 0.9)
+    if not isinstance(speech, str):
+        raise ControlError(400, "speech must be a string")
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
+        raise ControlError(400, "confidence must be a number from 0.0 to 1.0")
+    call = _call_handle(fake, args["sid"])
+    call.say(speech, confidence=float(confidence))
+    return reply(200, call.to_json())
+
+
+def _call_log(fake: FakeTwilio, args: PathArgs, data: Body) -> Reply:
+    entries = _call_handle(fake, args["sid"]).log
+    return reply(200, [dataclasses.asdict(entry) for entry in entries])
 
 
 def _call_handle(fake: FakeTwilio, sid: str) -> CallHandle:
@@ -277,7 +336,11 @@ ENDPOINTS = (
     Endpoint("POST", f"{_MEMBER}/leave", _leave, ("at",), "leave"),
     Endpoint("POST", f"{_MEMBER}/kick", _kick, ("at",), "kick"),
     Endpoint(
-        "POST", f"{PREFIX}/call-outcomes", _call_outcome, ("number", "outcome"), "call outcome"
+        "POST",
+        f"{PREFIX}/call-outcomes",
+        _call_outcome,
+        ("number", "outcome", "answered_by", "ring_for"),
+        "call outcome",
     ),
     Endpoint("GET", f"{PREFIX}/calls", _calls),
     Endpoint("GET", f"{_CALL}", _call),
@@ -293,6 +356,9 @@ ENDPOINTS = (
     Endpoint("GET", f"{PREFIX}/faults", _list_faults),
     Endpoint("DELETE", f"{PREFIX}/faults", _remove_faults),
     Endpoint("DELETE", f"{PREFIX}/faults/{{id}}", _remove_fault),
+    Endpoint("POST", f"{_CALL}/press", _press, ("digits",), "press"),
+    Endpoint("POST", f"{_CALL}/say", _say, ("speech", "confidence"), "say"),
+    Endpoint("GET", f"{_CALL}/log", _call_log),
 )
 CONTROL: Router[Endpoint] = Router(ENDPOINTS)
 

@@ -6,13 +6,12 @@ fails it: a voice URL that does not answer 2xx (11200), TwiML that does not pars
 shows those in the Debugger and the call's Notifications
 (``shared/reference/twilio-calls-and-twiml.md`` §3.8); the fake journals them here.
 
-Codes are Twilio's, with two guesses registered in the README ("Limitations and
-known guesses"):
+Codes are Twilio's, with two guesses registered in FIDELITY.md (FIDELITY: F61):
 
 * a failed status callback is 11200 ("HTTP retrieval failure, including 4xx/5xx
   responses", §3.8); §2.2 only says a wrong answer "logs Debugger warnings",
   without naming a code;
-* what Twilio does but the fake does not (``<Gather>``, ``<Dial><Number>``, …) and the
+* what Twilio does but the fake does not (``<Record>``, ``<Enqueue>``, …) and the
   fake's own safety caps have no Twilio code: :data:`NOT_TWILIO` (0).
 """
 
@@ -98,7 +97,7 @@ class Alerts:
         )
 
     def on_delivery(self, delivery: WebhookDelivery) -> None:
-        """A status callback the app did not answer 2xx: 11200 (a guess, see above).
+        """A status callback the app did not answer 2xx: 11200 (a guess, FIDELITY: F61).
 
         Voice requests are the runner's to report (it knows what the call does next).
         """

@@ -11,11 +11,16 @@ Three subscriptions (§4 of the conference reference):
   or of a Participants API leg: ``initiated ringing answered completed``, by default
   ``completed``; calls reference §2.2);
 * the conference recording's (``ConferenceRecordingStatusCallback*``:
-  ``in-progress completed``, by default ``completed``).
+  ``in-progress completed absent``, by default ``completed``);
+* Answering Machine Detection's result (calls reference §5): ``AsyncAmdStatusCallback``
+  of a call created with ``AsyncAmd=true``, or ``AmdStatusCallback`` of a Participants
+  leg / ``<Number>``, with ``AccountSid``, ``CallSid``, ``AnsweredBy`` and
+  ``MachineDetectionDuration`` (ms).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import TYPE_CHECKING
 
 from ..core.call_store import Call
@@ -51,8 +56,15 @@ CALL_EVENTS = {
     "call-answered": ("answered", "in-progress"),
     "call-completed": ("completed", "completed"),  # the call's final status, in fact
 }
-RECORDING_EVENTS = {"recording-in-progress": "in-progress", "recording-completed": "completed"}
-# "Reason": "A message indicating why the conference ended" (wording not documented).
+# ``failed`` is accepted as a subscription but never sent: Twilio sends it only when
+# Voice Recording Encryption fails, which the fake does not have (FIDELITY: F25).
+RECORDING_EVENTS = {
+    "recording-in-progress": "in-progress",
+    "recording-completed": "completed",
+    "recording-absent": "absent",
+}
+# "Reason": "A message indicating why the conference ended" (wording not documented;
+# FIDELITY: F13).
 END_MESSAGES = {
     "conference-ended-via-api": "Conference ended via API",
     "participant-with-end-conference-on-exit-left": (
@@ -64,6 +76,13 @@ END_MESSAGES = {
     "last-participant-left": "Last participant {call} left the conference",
     "last-participant-kicked": "Last participant {call} was kicked from the conference",
 }
+
+
+def timestamp(at: _dt.datetime) -> str:
+    """A conference callback's ``Timestamp``: RFC 2822 with the day not zero-padded,
+    as the documented example ``Thu, 1 Jun 2017 20:48:32 +0000`` (FIDELITY: F43)."""
+    stamp = rfc2822(at) or ""
+    return stamp.replace(", 0", ", ", 1)
 
 
 def _bool(value: object) -> str:
@@ -82,23 +101,32 @@ class StatusCallbacks:
     def on_event(self, event: Event) -> None:
         if not event.account_sid:
             return
-        if event.kind in CONFERENCE_EVENTS:
-            self._conference_event(event)
+        if event.kind in CONFERENCE_EVENTS and not event.kind.endswith("-announce"):
+            # Announcements are reported once played (webhooks/announce.py calls
+            # conference_event with announcement-end or announcement-fail).
+            self.conference_event(event)
         if event.kind in CALL_EVENTS:
             self._call_event(event)
         if event.kind in RECORDING_EVENTS:
             self._recording_event(event)
+        if event.kind == "call-machine-detected":
+            self._amd_event(event)
 
     def _conference(self, event: Event) -> Conference | None:
         return self._backend.conference_store(event.account_sid).get(event.conference_sid)
 
     # -- the conference's subscription ------------------------------------------
-    def _conference_event(self, event: Event) -> None:
+    def conference_event(
+        self, event: Event, name: str | None = None, extra: Pairs | None = None
+    ) -> None:
+        """Deliver ``event`` to the conference's subscription (if it chose its keyword),
+        as ``StatusCallbackEvent`` ``name`` (default: the event's own), plus ``extra``."""
         conference = self._conference(event)
         settings = conference.settings if conference is not None else None
         if conference is None or settings is None or not settings.status_callback:
             return
-        keyword, name = CONFERENCE_EVENTS[event.kind]
+        keyword, default = CONFERENCE_EVENTS[event.kind]
+        name = name or default
         if keyword not in settings.status_callback_events:
             return
         number = self._sequence.get(conference.sid, 0) + 1
@@ -108,7 +136,7 @@ class StatusCallbacks:
             ("FriendlyName", conference.friendly_name),
             ("AccountSid", conference.account_sid),
             ("SequenceNumber", str(number)),
-            ("Timestamp", rfc2822(event.at) or ""),
+            ("Timestamp", timestamp(event.at)),
             ("StatusCallbackEvent", name),
         ]
         data = event.data
@@ -142,6 +170,7 @@ class StatusCallbacks:
                 pairs.append(("ParticipantLabelEndingConference", label))
         if event.kind.endswith("-announce"):
             pairs.append(("AnnounceUrl", str(data["url"])))
+        pairs += extra or []
         self._router.send(
             "conference-status", settings.status_callback, settings.status_callback_method, pairs
         )
@@ -181,9 +210,24 @@ class StatusCallbacks:
             pairs.append(("CallDuration", str(seconds)))
             if call.status == "completed":
                 # "Duration": billed minutes (§2.2); rounded up, at least one for an
-                # answered call: a GUESS (the reference gives the unit, not the rounding).
+                # answered call: a GUESS (FIDELITY: F62).
                 pairs.append(("Duration", str(max(1, -(-seconds // 60)))))
         self._router.send("call-status", call.status_callback, call.status_callback_method, pairs)
+
+    # -- machine detection's ------------------------------------------------------
+    def _amd_event(self, event: Event) -> None:
+        """The AMD callback (§5): exactly the four parameters the sources name (whether
+        Twilio adds the §2.1 set is open, §9.8); its answer is not TwiML and is ignored."""
+        call = event.data.get("call")
+        if not isinstance(call, Call) or call.amd is None or not call.amd.callback:
+            return
+        pairs: Pairs = [
+            ("AccountSid", call.account_sid),
+            ("CallSid", call.sid),
+            ("AnsweredBy", str(event.data["answered_by"])),
+            ("MachineDetectionDuration", str(event.data["duration_ms"])),
+        ]
+        self._router.send("amd-status", call.amd.callback, call.amd.callback_method, pairs)
 
     # -- the recording's --------------------------------------------------------
     def _recording_event(self, event: Event) -> None:
@@ -212,6 +256,10 @@ class StatusCallbacks:
         ]
         if status == "completed":
             pairs.append(("RecordingDuration", str(recording.duration or 0)))
+        if recording.error_code is not None:
+            # "Error 16101 … a parameter in the RecordingStatusCallback" (Twilio support);
+            # the parameter's name is not documented (FIDELITY: F22).
+            pairs.append(("ErrorCode", str(recording.error_code)))
         self._router.send(
             "recording-status",
             settings.recording_status_callback,

@@ -33,7 +33,7 @@ class WebhookDelivery:
     that raised, a connection error); ``error`` then says why.
     """
 
-    kind: str  # "conference-status", "call-status", "recording-status", "voice"
+    kind: str  # "conference-status", "call-status", "recording-status", "amd-status", "voice"
     url: str  # as signed: for GET, with the parameters in the query string
     method: str
     params: Mapping[str, str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -32,6 +33,7 @@ def dial_in(
     from_: str,
     to: str,
     method: str = "POST",
+    answers: Sequence[str] = (),
 ) -> Participant | None:
     """Place an inbound call to ``to`` whose voice URL is ``url``, run by the runner.
 
@@ -40,9 +42,17 @@ def dial_in(
     (also in ``alerts``): 11200 when the app did not answer 2xx, 12100 when the
     TwiML does not parse, 12200 when it is not valid TwiML, a join's refusal
     (13240, 16020, 16026…); :class:`FakeconfError` when the fake stopped a
-    ``<Redirect>`` loop. Nothing joins in any of these cases.
+    ``<Redirect>`` loop. Nothing joins in any of these cases. ``answers`` answer the
+    call's ``<Gather>``s in order (digits, or speech for a speech-only gather).
     """
-    call = backend.calls.receive(account_sid, to=to, from_=from_, url=url, method=method)
+    for answer in answers:
+        if not isinstance(answer, str) or not answer:
+            raise ValueError(f"each answer must be a non-empty string, got {answer!r}")
+    runner.script(to, from_, answers)
+    try:
+        call = backend.calls.receive(account_sid, to=to, from_=from_, url=url, method=method)
+    finally:
+        runner.unscript()
     for alert in alerts.for_call(call.sid):
         if alert.error is not None:
             raise alert.error
@@ -74,7 +84,7 @@ def conference_dial(
         start_conference_on_enter=a.get("startConferenceOnEnter", "true") == "true",
         end_conference_on_exit=a.get("endConferenceOnExit") == "true",
         settings=settings,
-        options={k: v for k, v in a.items() if k in ("beep", "waitUrl", "waitMethod")},
+        options=_options(a, document_url),
         region=one_of("region", a["region"], REGIONS) if "region" in a else None,
     )
     try:
@@ -84,6 +94,14 @@ def conference_dial(
             # The TwiML `coach` attribute fails with 13240 (its REST twin is 16028).
             raise coach_not_in_conference(dial.call_sid_to_coach) from None
         raise
+
+
+def _options(a: dict[str, str], document_url: str) -> dict[str, str]:
+    """``beep``, ``waitUrl`` (made absolute against the document, §3.1) and ``waitMethod``."""
+    options = {k: v for k, v in a.items() if k in ("beep", "waitUrl", "waitMethod")}
+    if options.get("waitUrl"):
+        options["waitUrl"] = urljoin(document_url, options["waitUrl"])
+    return options
 
 
 def _settings(a: dict[str, str], document_url: str) -> ConferenceSettings:
