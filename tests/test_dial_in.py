@@ -423,16 +423,35 @@ def test_an_endless_redirect_loop_is_stopped(fakeconf: FakeTwilio, app: App) -> 
 # -- the REST API's rules apply through TwiML too --------------------------------------
 
 
-def test_a_label_in_use_is_refused_with_16026(fakeconf: FakeTwilio, app: App) -> None:
-    """ERR-16026 "Participant label is in use by another participant" (§2.2, §5.4)."""
-    app.inbox.twiml["/voice"] = conference(participantLabel="agent")
+def test_a_label_in_use_skips_the_conference_and_goes_on_with_16025(
+    fakeconf: FakeTwilio, app: App
+) -> None:
+    """TwiML <Conference participantLabel>: with a duplicate label "the call will not be
+    added into the conference and instead continue to the next TwiML verb" (16025)."""
+    app.inbox.twiml["/voice"] = (
+        '<Response><Dial><Conference participantLabel="agent">Room</Conference></Dial>'
+        "<Say>Sorry, that seat is taken</Say></Response>"
+    )
     first = joined(fakeconf, 1)
-    with pytest.raises(TwilioError) as caught:
-        call(fakeconf, 2)
-    assert caught.value.code == 16026
+    assert call(fakeconf, 2) is None  # no conference joined, nothing raised
     assert [p.call_sid for p in fakeconf.get_conference(first.conference_sid).participants] == [
         first.call_sid
     ]
+    second = fakeconf.calls[0]
+    assert second.sid != first.call_sid
+    assert [(a.code, a.call_sid) for a in fakeconf.alerts] == [(16025, second.sid)]
+    assert [(e.verb, e.text) for e in second.log][-1] == ("Say", "Sorry, that seat is taken")
+    assert second.status == "completed"  # the document ran out after the <Say>
+
+
+@pytest.mark.parametrize("label", ["a/b", "x" * 129, "CA" + "0" * 32])
+def test_an_invalid_label_skips_the_conference_and_goes_on_with_16023(
+    fakeconf: FakeTwilio, app: App, label: str
+) -> None:
+    app.inbox.twiml["/voice"] = conference(participantLabel=label)
+    assert call(fakeconf, 1) is None
+    assert [a.code for a in fakeconf.alerts] == [16023]
+    assert fakeconf.conferences == []
 
 
 def test_a_room_full_from_the_rest_api_is_refused_with_16020(

@@ -77,6 +77,21 @@ _DIALLED = {"Number", "Client", "Sip", "number"}  # the <Dial> nouns the runner 
 DEFAULT_CONFIDENCE = 0.9
 
 
+# The REST API's label codes (16026 in use, 16024 invalid) and their TwiML twins.
+TWIML_LABEL_ERRORS: dict[int, tuple[int, str]] = {
+    16026: (
+        16025,
+        "Participant label is in use by another participant: the call was not added into "
+        "the conference and continues to the next TwiML verb",
+    ),
+    16024: (
+        16023,
+        "Invalid participantLabel: the call was not added into the conference and "
+        "continues to the next TwiML verb",
+    ),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class LogEntry:
     """One verb a call ran, as the caller met it (``CallHandle.log``).
@@ -462,6 +477,15 @@ class VoiceRunner:
         except TwilioError as error:
             # §3.6: a call that cannot join "continue[s] to the next TwiML verb" (16025);
             # the fake does so for every refusal (a guess for the others; FIDELITY: F60).
+            label_problem = TWIML_LABEL_ERRORS.get(error.code)
+            if label_problem is not None:
+                # TwiML <Conference participantLabel> docs: a duplicate (16025) or invalid
+                # (16023) label is logged as an error and the call is "not added into the
+                # conference and instead continue[s] to the next TwiML verb": an alert
+                # without a raised error, so dial_in returns None rather than raising.
+                code, message = label_problem
+                self._alerts.add(code, message, url=session.url, call_sid=call.sid)
+                return False
             self._alerts.error(error, url=session.url, call_sid=call.sid)
             return False
         session.participant, session.dial, session.dial_url = participant, verb, session.url
