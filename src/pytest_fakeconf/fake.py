@@ -36,6 +36,7 @@ from .transports.aiohttp_mock import AiohttpTransport
 from .transports.responses_mock import ResponsesTransport
 from .webhooks.alerts import Alert, Alerts
 from .webhooks.announce import ConferenceTwiml
+from .webhooks.asgi import AsgiApp, asgi_receiver, is_asgi
 from .webhooks.callbacks import StatusCallbacks
 from .webhooks.delivery import Router, WebhookDelivery, WsgiApp, http_receiver, wsgi_receiver
 from .webhooks.dial_in import dial_in
@@ -274,14 +275,21 @@ class FakeTwilio:
         """Every request the fake made to the application, in order, with its outcome."""
         return list(self._router.journal)
 
-    def route_webhooks(self, base_url: str, app: WsgiApp) -> None:
-        """Deliver every webhook under ``base_url`` to the WSGI ``app``, in-process.
+    def route_webhooks(self, base_url: str, app: WsgiApp | AsgiApp) -> None:
+        """Deliver every webhook under ``base_url`` to ``app``, in-process.
 
-        ``app`` is any WSGI callable: a Flask app, Django's ``get_wsgi_application()``,
-        a bare function. Deliveries are signed with ``X-Twilio-Signature`` for the
-        URL as given, so ``RequestValidator`` accepts them when the app rebuilds it.
+        ``app`` is any WSGI callable (a Flask app, Django's ``get_wsgi_application()``,
+        a bare function) or any ASGI app (FastAPI, Starlette, Django's
+        ``get_asgi_application()``, an ``async def app(scope, receive, send)``), told
+        apart by whether it (or its ``__call__``) is a coroutine function. An ASGI app
+        runs on a fresh event loop (on a worker thread when the caller's thread runs
+        one). Deliveries are signed with ``X-Twilio-Signature`` for the URL as given,
+        so ``RequestValidator`` accepts them when the app rebuilds it.
         """
-        self._router.route(base_url, wsgi_receiver(app))
+        if is_asgi(app):
+            self._router.route(base_url, asgi_receiver(cast(AsgiApp, app)))
+        else:
+            self._router.route(base_url, wsgi_receiver(cast(WsgiApp, app)))
 
     def route_webhooks_over_http(self, base_url: str, *, timeout: float = 10.0) -> None:
         """Deliver every webhook under ``base_url`` over the network, to a live server."""

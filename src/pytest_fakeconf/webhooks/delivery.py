@@ -1,8 +1,8 @@
 """Carrying a webhook to the application and journaling what happened.
 
 A delivery goes to the receiver routed for the longest matching base URL:
-a WSGI application called in-process (Flask, Django, a bare callable), or a
-live server reached over HTTP. Whatever the receiver does — answers 5xx,
+a WSGI application called in-process (Flask, Django, a bare callable), an ASGI
+one (see ``asgi``), or a live server reached over HTTP. Whatever the receiver does — answers 5xx,
 raises, or is not there at all — is recorded, never raised into the fake.
 """
 
