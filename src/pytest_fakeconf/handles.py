@@ -285,6 +285,12 @@ class ParticipantHandle(_Handle[Participant]):
         """The participant hangs up: now, back-dated, or at a future ``at``."""
         return self._backend.participants.leave(self._record, kicked=False, at=at)
 
+    def speak(self, *, at: _dt.datetime | None = None, duration: _dt.timedelta) -> Scheduled:
+        """The participant speaks from ``at`` (now by default; a future moment is
+        scheduled) for ``duration`` (the stop is scheduled): ``participant-speech-start``
+        and ``-stop`` (the ``speaker`` callbacks). Returns the first pending step."""
+        return self._backend.participants.speak(self._record, at=at, duration=duration)
+
     def kick(self, *, at: _dt.datetime | None = None) -> Scheduled | None:
         """Remove the participant as the API's DELETE does: now or at ``at``."""
         return self._backend.participants.leave(self._record, kicked=True, at=at)

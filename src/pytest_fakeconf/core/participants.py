@@ -283,6 +283,55 @@ class Participants:
         if changed or modified or change.announce_url is not None:
             participant.date_updated = max(participant.date_updated, at)
 
+    # -- speaking -----------------------------------------------------------
+    def speak(
+        self,
+        participant: Participant,
+        *,
+        duration: _dt.timedelta,
+        at: _dt.datetime | None = None,
+    ) -> Scheduled:
+        """The participant starts speaking (``participant-speech-start``) now, back-dated,
+        or at a future ``at`` (scheduled), and stops ``duration`` later
+        (``participant-speech-stop``, scheduled). Returns the first pending step: the
+        start if it is in the future, else the stop. A step whose participant has left
+        by then is skipped (no event; FIDELITY: F68)."""
+        if not isinstance(duration, _dt.timedelta) or duration <= _dt.timedelta(0):
+            raise ValueError(f"duration must be a positive timedelta, got {duration!r}")
+        backend = self._backend
+        with backend.events.batch():
+            when, later = backend.moment(at, participant.date_updated)
+            if not participant.live:
+                raise errors.participant_gone(participant.call_sid)
+            if later:
+
+                def start(moment: _dt.datetime) -> None:
+                    self._speak(participant, moment, duration)
+
+                return backend.scheduler.at(
+                    when, f"speak {participant.call_sid}", start, backend.conference_of(participant)
+                )
+            return self._speak(participant, when, duration)
+
+    def _speak(
+        self, participant: Participant, at: _dt.datetime, duration: _dt.timedelta
+    ) -> Scheduled:
+        if not participant.live:
+            raise errors.participant_gone(participant.call_sid)
+        backend = self._backend
+        backend.emit_participant("participant-speech-start", participant, at)
+        return backend.scheduler.at(
+            at + duration,
+            f"stop speaking {participant.call_sid}",
+            lambda moment: self._stop_speaking(participant, moment),
+            backend.conference_of(participant),
+        )
+
+    def _stop_speaking(self, participant: Participant, at: _dt.datetime) -> None:
+        if not participant.live:
+            raise errors.participant_gone(participant.call_sid)
+        self._backend.emit_participant("participant-speech-stop", participant, at)
+
     # -- leaving ------------------------------------------------------------
     def leave(
         self, participant: Participant, *, kicked: bool, at: _dt.datetime | None = None

@@ -100,6 +100,8 @@ EventKind = Literal[
     "participant-unhold",
     "participant-modify",
     "participant-announce",
+    "participant-speech-start",
+    "participant-speech-stop",
     "recording-in-progress",
     "recording-paused",
     "recording-stopped",

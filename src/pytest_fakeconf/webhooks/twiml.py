@@ -69,7 +69,7 @@ _CONFERENCE_ATTRIBUTES: dict[str, tuple[str, ...] | None] = {
     "recordingStatusCallback": None,
     "recordingStatusCallbackMethod": ("GET", "POST"),
     "recordingStatusCallbackEvent": None,
-    "eventCallbackUrl": None,
+    "eventCallbackUrl": None,  # accepted, nothing sent there (FIDELITY: F70)
     "jitterBufferSize": ("off", "small", "medium", "large"),
     "participantLabel": None,
 }
