@@ -7,7 +7,7 @@ Sources: ``../shared/reference/twilio-calls-and-twiml.md`` §1.5 (create paramet
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
+from functools import partial
 
 from ..core.backend import Backend
 from ..core.call_store import API_TIMEOUT, Call, CallFilter
@@ -19,15 +19,13 @@ from ..core.errors import (
     invalid_send_digits,
     invalid_status_callback_events,
     invalid_timeout,
-    not_found,
     to_required,
     twiml_apps_unsupported,
 )
-from ..core.sids import is_sid
 from ..core.vocabulary import CALL_CALLBACK_EVENTS, CALL_STATUSES, CallCallbackEvent, CallStatus
 from . import paging
 from .messages import ApiRequest, ApiResponse
-from .params import Params, boolean, enum, instant_range, integer, sid, url
+from .params import Params, boolean, by_sid, enum, instant_range, integer, sid, url
 from .routing import PathArgs, Route
 from .wire import account_path, call_json
 
@@ -198,11 +196,7 @@ def list_calls(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResp
 
 
 def find_call(backend: Backend, request: ApiRequest, args: PathArgs) -> Call:
-    wanted = unquote(args["Sid"])
-    found = backend.calls.get(args.account_sid, wanted) if is_sid(wanted, "CA") else None
-    if found is None:
-        raise not_found(request.path)
-    return found
+    return by_sid(request.path, args["Sid"], "CA", partial(backend.calls.get, args.account_sid))
 
 
 def fetch_call(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:

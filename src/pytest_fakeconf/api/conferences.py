@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
 from ..core.backend import Backend
 from ..core.conference_store import Conference, ConferenceFilter
-from ..core.errors import not_found
-from ..core.sids import is_sid
 from ..core.vocabulary import CONFERENCE_STATUSES, ConferenceStatus
 from . import paging
 from .messages import ApiRequest, ApiResponse
-from .params import Params, date_range, enum, http_method, url
+from .params import Params, by_sid, date_range, enum, http_method, url
 from .routing import PathArgs, Route
 from .wire import account_path, conference_json, conference_list_item_json
 
@@ -68,11 +64,8 @@ def list_conferences(backend: Backend, request: ApiRequest, args: PathArgs) -> A
 def find_conference(
     backend: Backend, request: ApiRequest, account_sid: str, raw: str
 ) -> Conference:
-    sid = unquote(raw)  # a SID that is not CF… is a 404 (FIDELITY: F34)
-    found = backend.conference_store(account_sid).get(sid) if is_sid(sid, "CF") else None
-    if found is None:
-        raise not_found(request.path)
-    return found
+    # A SID that is not CF… is a 404 (FIDELITY: F34).
+    return by_sid(request.path, raw, "CF", backend.conference_store(account_sid).get)
 
 
 def fetch_conference(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:

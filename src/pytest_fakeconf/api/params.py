@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from ..core.errors import invalid_parameter, invalid_url
+from ..core.errors import invalid_parameter, invalid_url, not_found
+from ..core.sids import is_sid
 
 Pairs = Sequence[tuple[str, str]]
 
@@ -22,6 +23,7 @@ _HEX_RE = re.compile(r"\A[0-9a-fA-F]{32}\Z")
 _UTC = _dt.timezone.utc
 HTTP_METHODS = ("GET", "POST")
 W = TypeVar("W", bound=str)
+R = TypeVar("R")
 
 
 class Params:
@@ -199,3 +201,13 @@ def sid(name: str, value: str, prefix: str) -> str:
 
 def events(name: str, values: Sequence[str], allowed: Sequence[W]) -> tuple[W, ...]:
     return tuple(enum(name, value, allowed) for value in values)
+
+
+def by_sid(path: str, raw: str, prefix: str, get: Callable[[str], R | None]) -> R:
+    """The record a path's (percent-encoded) SID segment names; 404 for ``path`` when the
+    SID lacks ``prefix`` or names nothing (a malformed SID is a 404, not a 400)."""
+    wanted = unquote(raw)
+    found = get(wanted) if is_sid(wanted, prefix) else None
+    if found is None:
+        raise not_found(path)
+    return found

@@ -4,6 +4,7 @@ and of the account's ``…/Recordings.json`` and ``…/Recordings/{Sid}.json`` (
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import unquote
 
 from ..core.backend import Backend
@@ -14,7 +15,7 @@ from ..core.vocabulary import PAUSE_BEHAVIORS, RECORDING_STATUSES
 from . import paging
 from .conferences import find_conference
 from .messages import ApiRequest, ApiResponse
-from .params import Params, boolean, date_range, enum, instant_range, sid
+from .params import Params, boolean, by_sid, date_range, enum, instant_range, sid
 from .routing import PathArgs, Route
 from .wire import (
     account_path,
@@ -133,11 +134,8 @@ def list_account_recordings(backend: Backend, request: ApiRequest, args: PathArg
 
 
 def _account_recording(backend: Backend, request: ApiRequest, args: PathArgs) -> Recording:
-    wanted = unquote(args["Sid"])
-    found = backend.recordings.get(args.account_sid, wanted) if is_sid(wanted, "RE") else None
-    if found is None:
-        raise not_found(request.path)
-    return found
+    get = partial(backend.recordings.get, args.account_sid)
+    return by_sid(request.path, args["Sid"], "RE", get)
 
 
 def fetch_account_recording(backend: Backend, request: ApiRequest, args: PathArgs) -> ApiResponse:
