@@ -59,6 +59,7 @@ from .vocabulary import (
 
 if TYPE_CHECKING:
     from .backend import Backend
+    from .schedule import Args as SavedArgs
     from .schedule import Scheduled
 
 
@@ -80,6 +81,9 @@ class Calls:
         self._timers: dict[str, dict[str, Scheduled]] = {}
         # parent call SID -> the ``outbound-dial`` children it dialled
         self._children: dict[str, list[Call]] = {}
+        register = backend.scheduler.register
+        register("call-pick-up", self._pick_up_from, self._adopt_timer)
+        register("call-expire", self._expire_from, self._adopt_timer)
 
     def set_call_outcome(
         self,
@@ -334,11 +338,13 @@ class Calls:
             at + ring,
             f"{outcome} {call.sid}",
             lambda m: self._pick_up(call, outcome, m),
+            kind="call-pick-up",
+            outcome=outcome,
         )
 
     def _pick_up(self, call: Call, outcome: CallOutcome, at: _dt.datetime) -> None:
-        if call.status != "ringing":
-            return
+        """The ringing call meets ``outcome`` (its ring timer is cancelled when it ends
+        otherwise, so it still rings here)."""
         self._timers.get(call.sid, {}).pop("ring", None)
         if outcome == "answer":
             self.answer(call, at)
@@ -352,12 +358,42 @@ class Calls:
         when: _dt.datetime,
         what: str,
         action: Callable[[_dt.datetime], None],
+        *,
+        kind: str,
+        **args: str,
     ) -> None:
         timers = self._timers.setdefault(call.sid, {})
         old = timers.pop(slot, None)
         if old is not None:
             old.cancel()
-        timers[slot] = self._backend.scheduler.at(when, what, action)
+        saved = {"account": call.account_sid, "call": call.sid, "slot": slot, **args}
+        timers[slot] = self._backend.scheduler.at(when, what, action, kind=kind, args=saved)
+
+    # -- timers rebuilt from data (``Scheduler.restore``) ---------------------------------
+    def _pick_up_from(self, args: SavedArgs) -> Callable[[_dt.datetime], None] | None:
+        # A row is acted on only while its call is as the timer left it (ringing, or
+        # in progress): a store written by this fake never holds another, as a call's
+        # end cancels its timers in the same flush; anything else is skipped as gone.
+        call = self.get(args["account"], args["call"])
+        if call is None or call.status != "ringing":
+            return None
+        outcome: CallOutcome = args["outcome"]
+        return lambda m: self._pick_up(call, outcome, m)
+
+    def _expire_from(self, args: SavedArgs) -> Callable[[_dt.datetime], None] | None:
+        call = self.get(args["account"], args["call"])
+        if call is None or call.status != "in-progress":
+            return None
+        return lambda m: self._expire(call, m)
+
+    def _adopt_timer(self, timer: Scheduled, args: SavedArgs) -> None:
+        self._timers.setdefault(args["call"], {})[args["slot"]] = timer
+
+    def adopt_child(self, child: Call) -> None:
+        """Remember a live ``<Dial>`` child loaded from a durable store, so that its
+        parent's end still ends it."""
+        assert child.parent_call_sid is not None
+        self._children.setdefault(child.parent_call_sid, []).append(child)
 
     def _cancel_timers(self, call: Call) -> None:
         for timer in self._timers.pop(call.sid, {}).values():
@@ -396,14 +432,18 @@ class Calls:
             self._expire(call, now)
             return
         self._schedule(
-            call, "limit", when, f"time limit {call.sid}", lambda m: self._expire(call, m)
+            call,
+            "limit",
+            when,
+            f"time limit {call.sid}",
+            lambda m: self._expire(call, m),
+            kind="call-expire",
         )
 
     def _expire(self, call: Call, at: _dt.datetime) -> None:
         """The call reached its time limit: it hangs up (``completed``), leaving its
-        conference (``participant_hung_up``) if it is in one."""
-        if call.status != "in-progress":
-            return
+        conference (``participant_hung_up``) if it is in one. Only a call in progress
+        has a limit timer (its end cancels it)."""
         self._timers.get(call.sid, {}).pop("limit", None)
         participant = self._backend.participant_of(call)
         if participant is not None:

@@ -63,6 +63,17 @@ class Clock:
             _shifted(real + self._offset, delta)  # refuses before the offset moves
             self._offset += delta
 
+    @property
+    def state(self) -> tuple[_dt.datetime | None, _dt.timedelta]:
+        """``(frozen moment or None, offset from real time)``: what a durable store
+        saves so that a restarted server's clock goes on where it was moved to."""
+        return self._frozen, self._offset
+
+    def restore(self, frozen: _dt.datetime | None, offset: _dt.timedelta) -> None:
+        """Set the clock to a saved :attr:`state`."""
+        self._frozen = None if frozen is None else as_utc(frozen, "frozen")
+        self._offset = offset
+
     def release(self) -> None:
         """Back to real time (plus any offset advanced so far, so time never goes back)."""
         if self._frozen is not None:

@@ -24,7 +24,7 @@ from .conference_store import (
     ending_call,
 )
 from .index import Page, Window
-from .schedule import Scheduled
+from .schedule import Action, Args, Scheduled
 from .sids import is_sid
 from .vocabulary import (
     CONFERENCE_STATUSES,
@@ -55,6 +55,7 @@ class Conferences:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
         self._list_default: ConferenceListDefault = "in-progress"
+        backend.scheduler.register("conference-end", self._end_from)
 
     @property
     def list_default(self) -> ConferenceListDefault:
@@ -198,9 +199,25 @@ class Conferences:
                     f"end {conference.sid} ({reason})",
                     lambda moment: self._end(conference, reason, ending_sid, moment),
                     conference,
+                    kind="conference-end",
+                    args={
+                        "account": conference.account_sid,
+                        "conference": conference.sid,
+                        "reason": reason,
+                        "call": ending_sid,
+                    },
                 )
             self._end(conference, reason, ending_sid, when)
             return None
+
+    def _end_from(self, args: Args) -> Action | None:
+        """A scheduled end rebuilt from its arguments (see ``Scheduler.restore``)."""
+        store = self._backend.conference_store(args["account"])
+        conference = store.get(args["conference"])
+        if conference is None:
+            return None
+        reason, call_sid = args["reason"], args["call"]
+        return lambda moment: self._end(conference, reason, call_sid, moment)
 
     def _end(
         self, conference: Conference, reason: EndReason, call_sid: str | None, at: _dt.datetime

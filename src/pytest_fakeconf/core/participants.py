@@ -32,7 +32,7 @@ from .participant_store import (
     ParticipantStore,
     check_label,
 )
-from .schedule import Scheduled
+from .schedule import Action, Args, Scheduled
 from .sids import is_sid
 from .vocabulary import (
     CallStatus,
@@ -59,6 +59,51 @@ class Participants:
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
+        register = backend.scheduler.register
+        register("participant-speak", self._speak_from)
+        register("participant-speech-stop", self._stop_speaking_from)
+        register("participant-leave", self._leave_from)
+
+    # -- scheduled actions rebuilt from data (``Scheduler.restore``) ---------------
+    def _scheduled_for(self, args: Args) -> Participant | None:
+        conference = self._backend.conference_store(args["account"]).get(args["conference"])
+        store = conference.participants if conference is not None else None
+        return store.find(args["call"]) if store is not None else None
+
+    def _speak_from(self, args: Args) -> Action | None:
+        participant = self._scheduled_for(args)
+        if participant is None:
+            return None
+        duration = _dt.timedelta(seconds=args["seconds"])
+
+        def start(moment: _dt.datetime) -> None:
+            self._speak(participant, moment, duration)
+
+        return start
+
+    def _stop_speaking_from(self, args: Args) -> Action | None:
+        participant = self._scheduled_for(args)
+        if participant is None:
+            return None
+        return lambda moment: self._stop_speaking(participant, moment)
+
+    def _leave_from(self, args: Args) -> Action | None:
+        participant = self._scheduled_for(args)
+        if participant is None:
+            return None
+        kicked = bool(args["kicked"])
+        return lambda moment: self._leave(participant, kicked, moment)
+
+    @staticmethod
+    def _args(participant: Participant, **more: object) -> dict[str, object]:
+        """What a scheduled participant action saves: whom it acts on, and ``more``."""
+        p = participant
+        return {
+            "account": p.account_sid,
+            "conference": p.conference_sid,
+            "call": p.call_sid,
+            **more,
+        }
 
     # -- joining ------------------------------------------------------------
     def join(self, account_sid: str, conference: Conference | str, dial: Dial) -> Joined:
@@ -122,8 +167,6 @@ class Participants:
             return
         if dial.label is not None:
             store.check_label_free(dial.label)
-        if dial.call_sid is not None and store.has_call(dial.call_sid):
-            raise ValueError(f"call {dial.call_sid} is already in the conference")
         limit = (conference.settings or dial.settings).max_participants
         if len(store) >= limit:
             raise errors.conference_full()
@@ -192,8 +235,6 @@ class Participants:
     def settle(self, participant: Participant, at: _dt.datetime) -> None:
         """Connect a queued participant: its call is answered (a new call rings first,
         and is answered or fails as its number is set up to)."""
-        if participant.status != "queued":
-            return
         backend = self._backend
         conference = backend.conference_of(participant)
         call = backend.call_of(participant)
@@ -309,7 +350,12 @@ class Participants:
                     self._speak(participant, moment, duration)
 
                 return backend.scheduler.at(
-                    when, f"speak {participant.call_sid}", start, backend.conference_of(participant)
+                    when,
+                    f"speak {participant.call_sid}",
+                    start,
+                    backend.conference_of(participant),
+                    kind="participant-speak",
+                    args=self._args(participant, seconds=duration.total_seconds()),
                 )
             return self._speak(participant, when, duration)
 
@@ -325,6 +371,8 @@ class Participants:
             f"stop speaking {participant.call_sid}",
             lambda moment: self._stop_speaking(participant, moment),
             backend.conference_of(participant),
+            kind="participant-speech-stop",
+            args=self._args(participant),
         )
 
     def _stop_speaking(self, participant: Participant, at: _dt.datetime) -> None:
@@ -349,6 +397,8 @@ class Participants:
                     f"{'kick' if kicked else 'leave'} {participant.call_sid}",
                     lambda moment: self._leave(participant, kicked, moment),
                     backend.conference_of(participant),
+                    kind="participant-leave",
+                    args=self._args(participant, kicked=kicked),
                 )
             self._leave(participant, kicked, when)
             return None
@@ -373,8 +423,6 @@ class Participants:
         self._drop(participant, at, "complete", "completed", because, **extra)
         # A kicked TwiML-driven call goes on with its TwiML (§3.6; FIDELITY: F60).
         backend.calls.left_conference(backend.call_of(participant), at, hung_up=not kicked)
-        if not conference.active:
-            return
         reason: EndReason
         if participant.end_conference_on_exit:
             reason = (
@@ -407,8 +455,8 @@ class Participants:
         participant.status = status
         participant.date_updated = max(participant.date_updated, at)
         store = self._backend.conference_of(participant).participants
-        if store is not None:
-            store.remove(participant)
+        assert store is not None  # it holds every live participant
+        store.remove(participant)
         self._backend.emit_participant(
             "participant-leave",
             participant,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from . import errors, recording_store
 from .conference_store import Conference
 from .recording_store import Recording, RecordingStore
+from .schedule import Action, Args
 from .vocabulary import (
     PAUSE_BEHAVIORS,
     RECORDING_STATUSES,
@@ -52,6 +53,14 @@ class Recordings:
         self._backend = backend
         # How long a stopped recording stays ``processing`` (FIDELITY: F23).
         self.processing = _dt.timedelta(0)
+        backend.scheduler.register("recording-processed", self._processed_from)
+
+    def _processed_from(self, args: Args) -> Action | None:
+        """A scheduled end of processing rebuilt from data (``Scheduler.restore``)."""
+        recording = self._backend.recording_store(args["account"]).get(args["recording"])
+        if recording is None:
+            return None
+        return lambda moment: self._processed(recording, moment)
 
     def start(
         self, conference: Conference, at: _dt.datetime, call_sid: str | None = None
@@ -60,8 +69,7 @@ class Recordings:
         ``call_sid`` is the participant whose join started it (FIDELITY: F21)."""
         backend = self._backend
         with backend.events.batch():
-            if conference.recordings is None:
-                conference.recordings = RecordingStore()
+            conference.recordings = RecordingStore()  # a conference starts, so records, once
             recording = Recording(
                 account_sid=conference.account_sid,
                 conference_sid=conference.sid,
@@ -127,6 +135,8 @@ class Recordings:
             at + self.processing,
             f"process recording {recording.sid}",
             lambda moment: self._processed(recording, moment),
+            kind="recording-processed",
+            args={"account": recording.account_sid, "recording": recording.sid},
         )
 
     def _processed(self, recording: Recording, at: _dt.datetime) -> None:
@@ -154,6 +164,6 @@ class Recordings:
         account's, in any state, a running one included (FIDELITY: F24)."""
         with self._backend.events.batch():
             store = self._backend.conference_of(recording).recordings
-            if store is not None:
-                store.remove(recording)
+            assert store is not None  # it holds every recording of its conference
+            store.remove(recording)
             self._backend.recording_store(recording.account_sid).remove(recording)

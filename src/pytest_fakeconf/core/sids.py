@@ -27,18 +27,38 @@ def seed_to_int(seed: int | str | bytes) -> int:
 
 
 class SidSource:
-    """Draws SIDs and secrets from one seeded random stream."""
+    """Draws SIDs and secrets from one seeded random stream.
 
-    __slots__ = ("_random",)
+    A durable store (server mode's ``--data``) starts each run of the server on a new
+    *generation* of the stream (:meth:`salt`) and names the SIDs it already holds
+    (:meth:`reserve`): a restart never hands out a SID the store has.
+    """
+
+    __slots__ = ("_random", "_seed", "_taken")
 
     def __init__(self, seed: int | str | bytes = 0) -> None:
-        self._random = random.Random(seed_to_int(seed))
+        self._seed = seed_to_int(seed)
+        self._random = random.Random(self._seed)
+        self._taken: set[str] = set()
 
     def hex32(self) -> str:
         return f"{self._random.getrandbits(128):032x}"
 
     def sid(self, prefix: str) -> str:
-        return prefix + self.hex32()
+        sid = prefix + self.hex32()
+        while sid in self._taken:  # only a durable store reserves SIDs
+            sid = prefix + self.hex32()
+        return sid
+
+    def salt(self, generation: int) -> None:
+        """Draw from here on from the seed's stream number ``generation`` (0: go on
+        with the seed's own stream, as constructed)."""
+        if generation:
+            self._random = random.Random(seed_to_int(f"{self._seed}/{generation}"))
+
+    def reserve(self, sids: set[str]) -> None:
+        """Never draw any of ``sids`` (SIDs a durable store already holds)."""
+        self._taken |= sids
 
     @property
     def random(self) -> random.Random:

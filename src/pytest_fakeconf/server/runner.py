@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterable
+from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..core.bounded import SERVER_JOURNAL_SIZE
 from ..fake import FakeTwilio
 from .app import ServerApp
+from .limits import MAX_BODY_BYTES, too_large_channel
+
+if TYPE_CHECKING:
+    from .durable.store import DurableStore
 
 
 class FakeconfServer:
@@ -16,7 +23,12 @@ class FakeconfServer:
 
     Point an official client at :attr:`base_url` (twilio-python:
     ``client.api.base_url = server.base_url``). Needs the ``server`` extra
-    (waitress).
+    (waitress). Without a ``fake``, it serves a new one whose journals keep the
+    newest 10,000 entries each (``FakeTwilio(journal_size=…)`` to choose).
+    ``max_body_bytes`` is the largest request body it reads (a larger one gets
+    Twilio's 413 error body); ``allowed_hosts`` are ``Host`` names (``name`` or
+    ``name:port``) the live page and the control endpoints answer besides the
+    server's own address (see ``server/exposure.py``).
     """
 
     def __init__(
@@ -26,9 +38,23 @@ class FakeconfServer:
         host: str = "127.0.0.1",
         port: int = 0,
         threads: int = 8,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        allowed_hosts: Iterable[str] = (),
+        data: str | Path | None = None,
     ) -> None:
-        self.fake = fake if fake is not None else FakeTwilio()
-        self.app = ServerApp(self.fake)
+        # A server runs long: without a fake of its own, its journals are bounded.
+        self.fake = fake if fake is not None else FakeTwilio(journal_size=SERVER_JOURNAL_SIZE)
+        self.app = ServerApp(
+            self.fake, max_body_bytes=max_body_bytes, host=host, allowed_hosts=allowed_hosts
+        )
+        self._max_body_bytes = self.app.max_body_bytes
+        self._lock = self.app.lock
+        # ``data``: an SQLite file the state is kept in (DataStoreError if it cannot be).
+        self.durable: DurableStore | None = None
+        if data is not None:
+            from .durable.store import DurableStore
+
+            self.durable = DurableStore(data, self.fake)
         self._host, self._port, self._threads = host, port, threads
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -52,9 +78,24 @@ class FakeconfServer:
             raise RuntimeError(
                 "server mode needs waitress: pip install 'pytest-fakeconf[server]'"
             ) from error
+        limit = self._max_body_bytes
         self._server = create_server(
-            self.app, host=self._host, port=self._port, threads=self._threads, ident="fakeconf"
+            self._wsgi(),
+            host=self._host,
+            port=self._port,
+            threads=self._threads,
+            ident="fakeconf",
+            max_request_body_size=limit + 1,  # waitress refuses from this size on
         )
+        self._server.channel_class = too_large_channel(limit)
+
+    def _wsgi(self) -> Any:
+        """What waitress serves: the app, behind the durable store when there is one."""
+        if self.durable is None:
+            return self.app
+        from .durable.store import DurableApp
+
+        return DurableApp(self.app, self.durable, self._lock)
 
     def serve_forever(self) -> None:
         """Serve in this thread until :meth:`stop` (from another thread or a signal handler).
