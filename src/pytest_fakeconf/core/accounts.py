@@ -11,10 +11,16 @@ from .sids import SidSource, is_sid
 
 @dataclass(frozen=True, slots=True)
 class ApiKey:
-    """A standard API key: authenticate as ``sid`` with ``secret``."""
+    """A standard API key: authenticate as ``sid`` with ``secret``.
+
+    Attributes:
+        sid: ``SK…``, the username of HTTP Basic auth.
+        secret: the password (not shown in the repr).
+        account_sid: the account it acts for.
+    """
 
     sid: str
-    secret: str
+    secret: str = field(repr=False)
     account_sid: str
 
 
@@ -50,6 +56,19 @@ class Accounts:
 
     def get(self, sid: str) -> Account | None:
         return self._accounts.get(sid)
+
+    def all(self) -> list[Account]:
+        """Every account, in the order they were added (the first is the default one)."""
+        return list(self._accounts.values())
+
+    def api_keys(self) -> list[ApiKey]:
+        """Every API key, in the order they were created."""
+        return list(self._keys.values())
+
+    def restore_api_key(self, key: ApiKey) -> None:
+        """Hold again an API key a durable store saved (its account must exist)."""
+        self._accounts[key.account_sid].api_keys[key.sid] = key
+        self._keys[key.sid] = key
 
     def add_api_key(self, account_sid: str) -> ApiKey:
         account = self._accounts[account_sid]

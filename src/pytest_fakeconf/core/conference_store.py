@@ -211,9 +211,8 @@ class ConferenceStore:
         self._by_name.setdefault(conference.friendly_name, KeyIndex()).add(conference.key)
 
     def discard(self, conference: Conference) -> None:
-        """Forget ``conference`` entirely: it never came to be (FIDELITY: F30)."""
-        if self._by_sid.get(conference.sid) is not conference:
-            return
+        """Forget ``conference`` (an ``init`` one, so the active one of its name) entirely:
+        it never came to be (FIDELITY: F30)."""
         del self._by_sid[conference.sid]
         del self._by_key[conference.key]
         del self._by_seq[conference.key[1]]
@@ -221,13 +220,10 @@ class ConferenceStore:
         self._all.remove(conference.key)
         self._by_status[conference.status].remove(conference.key)
         self._by_name[conference.friendly_name].remove(conference.key)
-        if self._active_by_name.get(conference.friendly_name) is conference:
-            del self._active_by_name[conference.friendly_name]
+        del self._active_by_name[conference.friendly_name]
 
     def set_status(self, conference: Conference, status: ConferenceStatus) -> None:
-        """Move a stored conference to ``status`` and keep the indexes in step."""
-        if status == conference.status:
-            return
+        """Move a stored conference to another ``status`` and keep the indexes in step."""
         self._by_status[conference.status].remove(conference.key)
         self._by_status[status].add(conference.key)
         if conference.active and status == "completed":
@@ -254,6 +250,36 @@ class ConferenceStore:
         self._updated.remove(_updated_key(conference))
         conference.date_updated = at
         self._updated.add(_updated_key(conference))
+
+    def add_completed(self, conferences: list[Conference]) -> None:
+        """Add many completed conferences at once (``generate_history``): what :meth:`add`
+        does for each, every index sorted once instead of kept sorted record by record.
+        Checks them all before adding any."""
+        seen: set[str] = set()
+        for conference in conferences:
+            one_of("region", conference.region, REGIONS)
+            if conference.status != "completed":
+                raise ValueError(f"{conference.sid} is {conference.status}, not completed")
+            if conference.sid in self._by_sid or conference.sid in seen:
+                raise errors.duplicate_conference(conference.sid)
+            seen.add(conference.sid)
+        keys: list[SortKey] = []
+        updated: list[SortKey] = []
+        named: dict[str, list[SortKey]] = {}
+        for conference in conferences:
+            key = conference.key
+            self._by_sid[conference.sid] = conference
+            self._by_key[key] = conference
+            self._by_seq[key[1]] = conference
+            keys.append(key)
+            updated.append(_updated_key(conference))
+            named.setdefault(conference.friendly_name, []).append(key)
+        keys.sort()
+        self._all.extend(keys)
+        self._by_status["completed"].extend(keys)
+        self._updated.extend(updated)
+        for name, name_keys in named.items():
+            self._by_name.setdefault(name, KeyIndex()).extend(name_keys)
 
     def page(self, flt: ConferenceFilter, window: Window) -> Page[Conference]:
         """A page of conferences matching ``flt``, walking the smallest index."""

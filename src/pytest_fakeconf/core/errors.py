@@ -18,7 +18,14 @@ class FakeconfError(Exception):
 
 
 class TwilioError(FakeconfError, ValueError):
-    """An error Twilio would answer with ``{"code", "message", "more_info", "status"}``."""
+    """An error Twilio would answer with ``{"code", "message", "more_info", "status"}``.
+
+    Attributes:
+        status: the HTTP status (400, 404, …).
+        code: Twilio's error code (20404, 16001, …).
+        message: what went wrong.
+        more_info: ``https://www.twilio.com/docs/errors/{code}``.
+    """
 
     def __init__(self, status: int, code: int, message: str) -> None:
         super().__init__(f"{status}/{code}: {message}")
@@ -72,6 +79,11 @@ def page_size_too_large(size: int, maximum: int) -> TwilioError:
     return TwilioError(
         400, 20007, f"Page size too large: PageSize={size}; the maximum page size is {maximum}"
     )
+
+
+def request_too_large(what: str) -> TwilioError:
+    """413 / 20413: a request over server mode's limits (FIDELITY: F71)."""
+    return TwilioError(413, 20413, f"Request too large: {what}")
 
 
 # Twilio's bodies for the statuses a fault may answer. The codes and messages are the
