@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .api.faults import Fault
     from .core.accounts import ApiKey
+    from .core.bounded import JournalCount
     from .core.errors import FakeconfError, NotFoundError, TwilioError
     from .core.events import Event
     from .core.schedule import Scheduled
@@ -36,6 +37,17 @@ if TYPE_CHECKING:
     from .webhooks.delivery import WebhookDelivery
     from .webhooks.signature import signature
     from .webhooks.voice import LogEntry
+else:  # at run time, a public name is imported on first access (type checkers use the
+    # imports above, so a misspelt name stays an error for them)
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+
 
 __version__ = "0.1.0"
 
@@ -43,6 +55,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "Fault": ".api.faults",
     "ApiKey": ".core.accounts",
+    "JournalCount": ".core.bounded",
     "FakeconfError": ".core.errors",
     "NotFoundError": ".core.errors",
     "TwilioError": ".core.errors",
@@ -72,17 +85,6 @@ _LAZY = {
 }
 
 
-if not TYPE_CHECKING:  # type checkers use the imports above: a misspelt name stays an error
-
-    def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module, __name__), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-
-
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
@@ -103,6 +105,7 @@ __all__ = [
     "FakeTwilio",
     "FakeconfError",
     "Fault",
+    "JournalCount",
     "LogEntry",
     "NotFoundError",
     "ParticipantHandle",

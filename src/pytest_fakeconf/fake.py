@@ -22,6 +22,7 @@ from .api import Api, ApiRequest, ApiResponse
 from .api.faults import ONCE, Fault, FaultError, Faults
 from .core.accounts import ApiKey
 from .core.backend import Backend
+from .core.bounded import BoundedLog, JournalCount, check_size
 from .core.clock import UTC, Clock
 from .core.conference_store import CONFERENCE_LIST_DEFAULTS, ConferenceListDefault
 from .core.errors import internal_error, not_found
@@ -54,7 +55,12 @@ class FakeTwilio:
     ``"in-progress"`` (Twilio's default from its 2026-09-30 rollout) or ``"all"`` (every
     status, as accounts the rollout has not reached). ``recording_processing`` is how
     long a stopped conference recording stays ``processing`` before it is ``completed``
-    (or ``absent``); zero (the default) completes it at once.
+    (or ``absent``); zero (the default) completes it at once. ``journal_size`` bounds
+    each journal (:attr:`requests`, :attr:`webhooks`, :attr:`events`, :attr:`alerts`)
+    to its newest entries; None (the default) keeps every one (see :attr:`journal_size`).
+    ``started``: whether it intercepts requests now (between :meth:`start` and
+    :meth:`stop`). ``crashes``: the unexpected exceptions inside the fake, with their
+    tracebacks (the fixture fails the test on them at teardown).
     """
 
     def __init__(
@@ -65,8 +71,10 @@ class FakeTwilio:
         auth_token: str | None = None,
         conference_list_default: ConferenceListDefault = "in-progress",
         recording_processing: _dt.timedelta = _dt.timedelta(0),
+        journal_size: int | None = None,
     ) -> None:
         self.seed = seed
+        self._journal_size = check_size(journal_size)
         self._given_credentials = (account_sid, auth_token)
         one_of("conference_list_default", conference_list_default, CONFERENCE_LIST_DEFAULTS)
         if not isinstance(recording_processing, _dt.timedelta) or recording_processing < (
@@ -90,22 +98,34 @@ class FakeTwilio:
         self._account = self._backend.add_account(account_sid, auth_token)
         self._faults = Faults(self.seed)
         self._api = Api(self._backend, self._faults)
-        self._journal: list[RecordedRequest] = []
-        self._router = Router(lambda: self._account.auth_token, lambda: self._outside())
+        size = self._journal_size
+        self._backend.events.resize(size)
+        self._journal: BoundedLog[RecordedRequest] = BoundedLog(size)
+        self._router = Router(self._token_of, lambda: self._outside(), size)
         self._callbacks = StatusCallbacks(self._backend, self._router)
-        self._alerts = Alerts(self._backend.clock.now)
+        self._alerts = Alerts(self._backend.clock.now, size)
         self._router.listeners.append(self._alerts.on_delivery)
         self._runner = VoiceRunner(self._backend, self._router, self._alerts)
+        self._runner.keep_ended(size)
         self._conference_twiml = ConferenceTwiml(
             self._backend, self._router, self._alerts, self._callbacks, self._runner
         )
+
+    def _token_of(self, account_sid: str | None) -> str:
+        """The auth token that signs a webhook about ``account_sid`` (else this account's)."""
+        account = self._backend.accounts.get(account_sid) if account_sid else None
+        return (account or self._account).auth_token
 
     def reset(self) -> None:
         """Forget everything (conferences, journals, routes, schedules, call
         outcomes, API keys, faults): the fake is as it was constructed, same
         credentials and, from the same seed, the same SIDs again."""
+        # Every account added since stays, with its credentials (its data goes).
+        others = [(a.sid, a.auth_token) for a in self._backend.accounts.all()[1:]]
         self._faults.clear()
         self._build(*self._given_credentials)
+        for sid, token in others:
+            self._backend.add_account(sid, token)
 
     @property
     def clock(self) -> Clock:
@@ -121,6 +141,45 @@ class FakeTwilio:
     @property
     def auth_token(self) -> str:
         return self._account.auth_token
+
+    def add_account(
+        self, account_sid: str | None = None, auth_token: str | None = None
+    ) -> FakeTwilio:
+        """Add another account (SID and token drawn from the seed unless given) and
+        return the fake as that account sees it.
+
+        The returned fake shares this one's backend, clock, scheduler, journals,
+        webhook routes and faults; its ``account_sid``/``auth_token`` are the new
+        account's, and what it creates and lists is that account's alone. The API
+        answers either account's credentials, each on its own
+        ``/Accounts/{AccountSid}`` paths only (401/20003 on the other's). Raises
+        ``ValueError`` for a malformed SID or an empty token,
+        :class:`~pytest_fakeconf.FakeconfError` for an account that exists.
+        """
+        account = self._backend.add_account(account_sid, auth_token)
+        return self.account(account.sid)
+
+    def account(self, account_sid: str) -> FakeTwilio:
+        """The fake as the account ``account_sid`` sees it (this fake's own account:
+        the fake it was added to); :class:`~pytest_fakeconf.NotFoundError` if none."""
+        main = self._main()
+        if account_sid == main.account_sid:
+            return main
+        account = self._backend.accounts.get(account_sid)
+        if account is None:
+            raise not_found(f"Account {account_sid!r}")
+        from .account_view import AccountView
+
+        return AccountView(main, account)
+
+    @property
+    def account_sids(self) -> list[str]:
+        """Every account's SID, the fake's own (default) account first."""
+        return [account.sid for account in self._backend.accounts.all()]
+
+    def _main(self) -> FakeTwilio:
+        """The fake the accounts were added to (a view of another account overrides it)."""
+        return self
 
     def create_api_key(self) -> ApiKey:
         """A standard API key of this account: ``Client(key.sid, key.secret, account_sid)``."""
@@ -257,9 +316,13 @@ class FakeTwilio:
     @property
     def events(self) -> list[Event]:
         """What happened, in order: ``conference-create``, ``participant-join``,
-        ``conference-start``, ``conference-end``, …"""
+        ``conference-start``, ``conference-end``, … (the newest :attr:`journal_size`
+        of them when it is set)"""
         self._backend.catch_up()
-        return self._backend.events.snapshot()
+        events = self._backend.events.snapshot()
+        if len(self._backend.accounts.all()) == 1:
+            return events
+        return [event for event in events if event.account_sid == self.account_sid]
 
     # -- webhooks -------------------------------------------------------------
     @property
@@ -267,13 +330,15 @@ class FakeTwilio:
         """What Twilio's Debugger would show, oldest first: the app's voice URL not
         answering 2xx (11200), TwiML that does not parse (12100) or is not TwiML
         (12200, 13xxx), a status callback not answered 2xx (11200), and what the fake
-        does not implement (code 0)."""
+        does not implement (code 0); the newest :attr:`journal_size` of them when it is
+        set."""
         return self._alerts.snapshot()
 
     @property
     def webhooks(self) -> list[WebhookDelivery]:
-        """Every request the fake made to the application, in order, with its outcome."""
-        return list(self._router.journal)
+        """Every request the fake made to the application, in order, with its outcome
+        (the newest :attr:`journal_size` of them when it is set)."""
+        return self._router.journal.snapshot()
 
     def route_webhooks(self, base_url: str, app: WsgiApp | AsgiApp) -> None:
         """Deliver every webhook under ``base_url`` to ``app``, in-process.
@@ -377,8 +442,40 @@ class FakeTwilio:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """The HTTP requests the fake answered, oldest first."""
-        return list(self._journal)
+        """The HTTP requests the fake answered, oldest first (the newest
+        :attr:`journal_size` of them when it is set)."""
+        return self._journal.snapshot()
+
+    # -- journals -------------------------------------------------------------
+    @property
+    def journal_size(self) -> int | None:
+        """How many entries each journal keeps, the oldest dropped first: None (the
+        default in-process) keeps every one; server mode keeps 10,000 unless told
+        otherwise. The logs of ended calls (``CallHandle.log``) follow it too: the newest
+        ``journal_size`` ended calls keep theirs. Setting it drops the oldest entries
+        beyond the new bound now; it survives :meth:`reset`."""
+        return self._journal_size
+
+    @journal_size.setter
+    def journal_size(self, size: int | None) -> None:
+        self._journal_size = check_size(size)
+        self._journal.resize(size)
+        self._router.journal.resize(size)
+        self._backend.events.resize(size)
+        self._alerts.resize(size)
+        self._runner.keep_ended(size)
+
+    @property
+    def journal_counts(self) -> dict[str, JournalCount]:
+        """Per journal (``requests``, ``webhooks``, ``events``, ``alerts``): how many
+        entries it recorded since the fake was built or reset, how many it dropped as
+        the oldest beyond :attr:`journal_size`, and how many it keeps."""
+        return {
+            "requests": self._journal.counts,
+            "webhooks": self._router.journal.counts,
+            "events": self._backend.events.counts,
+            "alerts": self._alerts.counts,
+        }
 
     def answer(
         self,

@@ -55,7 +55,9 @@ def window(
     lo_ts: int | None = None,
     hi_ts: int | None = None,
 ) -> Window:
-    """The core window for a page; a token naming an unknown SID is a 400."""
+    """The core window for a page; a token naming an unknown SID, or one whose record
+    was deleted too long ago for its store to remember where it stood, is a 400
+    (FIDELITY: F72)."""
     if request.anchor_sid is None:
         return Window(request.size, lo_ts, hi_ts)
     key = anchor_key(request.anchor_sid)

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from . import errors
+from .bounded import DELETED_TOKEN_KEYS, RecentMap
 from .clock import epoch_seconds
 from .index import KeyIndex, Page, SortKey, Window, select
 from .vocabulary import (
@@ -195,14 +196,15 @@ def check_twiml(twiml: str) -> str:
 
 class CallStore:
     """All calls of one account, indexed for Twilio's list filters; deleted calls
-    are gone, but a page token naming one still pages on."""
+    are gone, but a page token naming one of the newest
+    :data:`~.bounded.DELETED_TOKEN_KEYS` deleted still pages on (FIDELITY: F72)."""
 
-    __slots__ = ("_all", "_by_field", "_by_key", "_by_sid", "_by_status", "_token_keys")
+    __slots__ = ("_all", "_by_field", "_by_key", "_by_sid", "_by_status", "_deleted_keys")
 
     def __init__(self) -> None:
         self._by_sid: dict[str, Call] = {}
         self._by_key: dict[SortKey, Call] = {}
-        self._token_keys: dict[str, SortKey] = {}
+        self._deleted_keys: RecentMap[str, SortKey] = RecentMap(DELETED_TOKEN_KEYS)
         self._all = KeyIndex()
         self._by_status: dict[str, KeyIndex] = {s: KeyIndex() for s in CALL_STATUSES}
         # ("to" | "from" | "parent", value) -> the calls with that value
@@ -215,7 +217,10 @@ class CallStore:
         return self._by_sid.get(sid)
 
     def key_for_token(self, sid: str) -> SortKey | None:
-        return self._token_keys.get(sid)
+        """The sort key a page token naming ``sid`` resumes from (None: unknown, or
+        deleted too long ago)."""
+        call = self._by_sid.get(sid)
+        return call.key if call is not None else self._deleted_keys.get(sid)
 
     def newest_first(self) -> Iterator[Call]:
         lo, hi = self._all.span(None, None)
@@ -231,17 +236,16 @@ class CallStore:
     def add(self, call: Call) -> None:
         self._by_sid[call.sid] = call
         self._by_key[call.key] = call
-        self._token_keys[call.sid] = call.key
         self._all.add(call.key)
         self._by_status[call.status].add(call.key)
         for name in self._fields(call):
             self._by_field.setdefault(name, KeyIndex()).add(call.key)
 
     def remove(self, call: Call) -> None:
-        if self._by_sid.get(call.sid) is not call:
-            return
+        """Forget a stored call (only an ended one is deleted, once)."""
         del self._by_sid[call.sid]
         del self._by_key[call.key]
+        self._deleted_keys[call.sid] = call.key
         self._all.remove(call.key)
         self._by_status[call.status].remove(call.key)
         for name in self._fields(call):
@@ -249,9 +253,8 @@ class CallStore:
 
     def set_status(self, call: Call, status: CallStatus, at: _dt.datetime) -> None:
         """Move a stored call to ``status`` and keep the indexes in step."""
-        if status != call.status and self._by_sid.get(call.sid) is call:
-            self._by_status[call.status].remove(call.key)
-            self._by_status[status].add(call.key)
+        self._by_status[call.status].remove(call.key)
+        self._by_status[status].add(call.key)
         call.status = status
         call.date_updated = max(call.date_updated, at)
 

@@ -2,7 +2,9 @@
 
 Participants and recordings come and go; a page token may name one that is
 gone by the time the next page is asked for. A collection therefore remembers
-the sort key of every token SID it ever held, so paging goes on correctly.
+the sort key of the newest :data:`~.bounded.DELETED_TOKEN_KEYS` token SIDs it
+removed, so paging goes on correctly; a token naming one removed before those
+is refused (FIDELITY: F72), which keeps a long-running server's memory flat.
 """
 
 from __future__ import annotations
@@ -10,18 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
+from .bounded import DELETED_TOKEN_KEYS, RecentMap
 from .index import KeyIndex, Page, SortKey, Window, select
 
 T = TypeVar("T")
 
 
 class Collection(Generic[T]):
-    __slots__ = ("_by_key", "_index", "_token_keys")
+    __slots__ = ("_by_key", "_deleted_keys", "_index", "_token_keys")
 
     def __init__(self) -> None:
         self._by_key: dict[SortKey, T] = {}
         self._index = KeyIndex()
-        self._token_keys: dict[str, SortKey] = {}
+        self._token_keys: dict[str, SortKey] = {}  # the records held now
+        self._deleted_keys: RecentMap[str, SortKey] = RecentMap(DELETED_TOKEN_KEYS)
 
     def __len__(self) -> int:
         return len(self._by_key)
@@ -31,12 +35,17 @@ class Collection(Generic[T]):
         self._index.add(key)
         self._token_keys[token_sid] = key
 
-    def _remove(self, key: SortKey) -> None:
+    def _remove(self, key: SortKey, token_sid: str) -> None:
         del self._by_key[key]
         self._index.remove(key)
+        del self._token_keys[token_sid]
+        self._deleted_keys[token_sid] = key
 
     def key_for_token(self, token_sid: str) -> SortKey | None:
-        return self._token_keys.get(token_sid)
+        """The sort key a page token naming ``token_sid`` resumes from (None: unknown,
+        or removed too long ago)."""
+        key = self._token_keys.get(token_sid)
+        return key if key is not None else self._deleted_keys.get(token_sid)
 
     def newest_first(self) -> Iterator[T]:
         lo, hi = self._index.span(None, None)

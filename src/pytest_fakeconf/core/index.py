@@ -50,6 +50,12 @@ class KeyIndex:
         else:
             insort(keys, key)
 
+    def extend(self, keys: list[SortKey]) -> None:
+        """Add many keys at once: one sort (a merge of two sorted runs when ``keys`` is
+        sorted too) instead of an insertion each."""
+        self._keys.extend(keys)
+        self._keys.sort()
+
     def remove(self, key: SortKey) -> None:
         keys = self._keys
         i = bisect_left(keys, key)

@@ -123,9 +123,8 @@ class ParticipantStore(Collection[Participant]):
             self._by_label[participant.label] = participant
 
     def remove(self, participant: Participant) -> None:
-        if self._by_call.get(participant.call_sid) is not participant:
-            return
-        self._remove(participant.key)
+        """Forget a participant that was live (a participant leaves once)."""
+        self._remove(participant.key, participant.cp_sid)
         del self._by_call[participant.call_sid]
         if participant.label is not None:
             del self._by_label[participant.label]

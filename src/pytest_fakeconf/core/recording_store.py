@@ -76,8 +76,9 @@ class RecordingStore(Collection[Recording]):
         self._by_sid[recording.sid] = recording
 
     def remove(self, recording: Recording) -> None:
-        if self._by_sid.pop(recording.sid, None) is recording:
-            self._remove(recording.key)
+        """Forget a stored recording (a recording is deleted once)."""
+        del self._by_sid[recording.sid]
+        self._remove(recording.key, recording.sid)
 
     def get(self, sid: str) -> Recording | None:
         if sid == CURRENT:

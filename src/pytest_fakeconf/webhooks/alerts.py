@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..core.bounded import BoundedLog, JournalCount
 from ..core.errors import FakeconfError, TwilioError
 from .delivery import WebhookDelivery
 
@@ -33,7 +34,18 @@ AlertLevel = Literal["error", "warning"]
 @dataclass(frozen=True, slots=True)
 class Alert:
     """One Debugger entry: Twilio's ``code`` (0 for the fake's own), what happened,
-    the URL involved, the call and conference it concerns, and when."""
+    the URL involved, the call and conference it concerns, and when.
+
+    Attributes:
+        code: Twilio's error code (11200, 12100, 12200, 13238, …), 0 for the fake's own.
+        message: what happened.
+        at: when (timezone-aware UTC).
+        url: the URL involved, or None.
+        call_sid: the call it concerns, or None.
+        conference_sid: the conference it concerns, or None.
+        level: ``error`` or ``warning``.
+        error: the exception behind it, if any (not shown in the repr).
+    """
 
     code: int
     message: str
@@ -57,11 +69,11 @@ class Alert:
 
 
 class Alerts:
-    """The journal of alerts, oldest first."""
+    """The journal of alerts, oldest first: the newest ``size`` (None: every one)."""
 
-    def __init__(self, now: Callable[[], _dt.datetime]) -> None:
+    def __init__(self, now: Callable[[], _dt.datetime], size: int | None = None) -> None:
         self._now = now
-        self._items: list[Alert] = []
+        self._items: BoundedLog[Alert] = BoundedLog(size)
 
     def add(
         self,
@@ -116,11 +128,19 @@ class Alerts:
     def for_call(self, call_sid: str) -> list[Alert]:
         return [a for a in self._items if a.call_sid == call_sid]
 
+    def resize(self, size: int | None) -> None:
+        """Keep the newest ``size`` alerts from now on (None: every one)."""
+        self._items.resize(size)
+
+    @property
+    def counts(self) -> JournalCount:
+        return self._items.counts
+
     def __iter__(self) -> Iterator[Alert]:
-        return iter(tuple(self._items))
+        return iter(self._items.snapshot())
 
     def __len__(self) -> int:
         return len(self._items)
 
     def snapshot(self) -> list[Alert]:
-        return list(self._items)
+        return self._items.snapshot()

@@ -118,8 +118,6 @@ class StatusCallbacks:
         backend.events.subscribe(self.on_event)
 
     def on_event(self, event: Event) -> None:
-        if not event.account_sid:
-            return
         if event.kind in CONFERENCE_EVENTS and not event.kind.endswith("-announce"):
             # Announcements are reported once played (webhooks/announce.py calls
             # conference_event with announcement-end or announcement-fail).
@@ -238,6 +236,8 @@ class StatusCallbacks:
             status = call.status  # completed, busy, no-answer, failed or canceled
         number = self._sequence.get(call.sid, -1) + 1  # call progress counts from 0
         self._sequence[call.sid] = number
+        if keyword == "completed":
+            del self._sequence[call.sid]  # its last callback: no number is kept per ended call
         pairs: Pairs = [
             ("AccountSid", call.account_sid),
             ("ApiVersion", API_VERSION),
@@ -252,8 +252,8 @@ class StatusCallbacks:
             ("SequenceNumber", str(number)),
             ("Timestamp", rfc2822(event.at) or ""),
         ]
-        if call.parent_call_sid:
-            pairs.append(("ParentCallSid", call.parent_call_sid))
+        # No ``ParentCallSid``: a <Dial> child, the only call with a parent, has no
+        # StatusCallback here (<Number statusCallback> is not implemented).
         if keyword == "completed":
             seconds = call.duration or 0
             pairs.append(("CallDuration", str(seconds)))

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 from urllib.parse import unquote, urlencode, urlsplit
 
+from ..core.bounded import BoundedLog
 from .signature import signature
 
 USER_AGENT = "TwilioProxy/1.1"
@@ -30,7 +31,23 @@ class WebhookDelivery:
     """One request Twilio would have made to the application, and its outcome.
 
     ``status_code`` is None when nothing received it (no route, a receiver
-    that raised, a connection error); ``error`` then says why.
+    that raised, a connection error); ``error`` then says why. The repr leaves out
+    the headers and the body.
+
+    Attributes:
+        kind: ``conference-status``, ``call-status``, ``recording-status``,
+            ``amd-status`` or ``voice`` (a TwiML fetch: voice URL, action, announcement,
+            wait or hold music).
+        url: the URL as signed (for GET, with the parameters in the query string).
+        method: ``GET`` or ``POST``.
+        params: the parameters sent, by key.
+        headers: the request headers (``X-Twilio-Signature`` among them).
+        status_code: what the app answered; None when nothing received it.
+        response_body: the app's answer (bytes).
+        error: why nothing received it, else None.
+        pairs: the parameters as ``(key, value)`` pairs, in the order sent.
+        ok: whether the app answered 2xx.
+        event: ``StatusCallbackEvent`` (or ``CallStatus``/``RecordingStatus``).
     """
 
     kind: str  # "conference-status", "call-status", "recording-status", "amd-status", "voice"
@@ -54,6 +71,13 @@ class WebhookDelivery:
             if key in self.params:
                 return self.params[key]
         return None
+
+    def __repr__(self) -> str:
+        error = "" if self.error is None else f", error={self.error!r}"
+        return (
+            f"WebhookDelivery(kind={self.kind!r}, method={self.method!r}, url={self.url!r}, "
+            f"params={dict(self.params)!r}, status_code={self.status_code!r}{error})"
+        )
 
 
 class Receiver(Protocol):
@@ -133,19 +157,21 @@ def http_receiver(timeout: float = 10.0) -> Receiver:
 
 
 class Router:
-    """Where webhooks go: receivers by base URL, and the journal of deliveries."""
+    """Where webhooks go: receivers by base URL, and the journal of deliveries
+    (the newest ``journal_size`` of them, None: every one)."""
 
     def __init__(
         self,
-        auth_token: Callable[[], str],
+        auth_token: Callable[[str | None], str],
         outside: Callable[[], AbstractContextManager[object]] = nullcontext,
+        journal_size: int | None = None,
     ) -> None:
-        self._auth_token = auth_token
+        self._auth_token = auth_token  # the token of an AccountSid (None: the default one)
         # Entered around each request to the app: server mode releases its request lock
         # there, so an app that calls the API back while handling a webhook is answered.
         self._outside = outside
         self._routes: list[tuple[str, Receiver]] = []
-        self.journal: list[WebhookDelivery] = []
+        self.journal: BoundedLog[WebhookDelivery] = BoundedLog(journal_size)
         self.listeners: list[Callable[[WebhookDelivery], None]] = []  # hear every delivery
 
     def route(self, base_url: str, receiver: Receiver) -> None:
@@ -180,16 +206,18 @@ class Router:
         else:
             body = urlencode(pairs).encode()
             sign_pairs = pairs
+        params: dict[str, str] = {}
+        for key, value in pairs:
+            params.setdefault(key, value)
+        # Signed with the auth token of the account the webhook is about.
+        token = self._auth_token(params.get("AccountSid"))
         headers = {
-            "X-Twilio-Signature": signature(self._auth_token(), url, sign_pairs),
+            "X-Twilio-Signature": signature(token, url, sign_pairs),
             "User-Agent": USER_AGENT,
             "Accept": "*/*",
         }
         if method != "GET":
             headers["Content-Type"] = FORM
-        params: dict[str, str] = {}
-        for key, value in pairs:
-            params.setdefault(key, value)
         receiver = self.receiver_for(url)
         status: int | None = None
         content = b""
