@@ -9,6 +9,7 @@ guard's patches only when the guard is switched on.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,9 @@ ENV_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
 
 # The fake of the running test (fakeconf or fakeconf_server), for its failure report.
 _FAKE = pytest.StashKey["FakeTwilio"]()
+# The same fake for the "fakeconf story" section: kept until the teardown report (a
+# teardown error tells the story too), then dropped.
+_STORY = pytest.StashKey["FakeTwilio"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,6 +53,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="salt every test's seed (the test's node id) with VALUE, so the fake's SIDs "
         "and default credentials change with it; a marker's explicit seed=... is used "
         "as given, unsalted. Default: no salt.",
+    )
+    group.addoption(
+        "--fakeconf-story",
+        choices=("on", "off"),
+        default=None,
+        help="on a failure of a test that used the fake, add a 'fakeconf story' section to "
+        "the report: what the fake saw, per conference and call. Default: on; ini: "
+        "fakeconf_story.",
+    )
+    group.addoption(
+        "--fakeconf-story-lines",
+        metavar="N",
+        type=int,
+        default=None,
+        help="at most N lines per conference or call in the story (the middle is elided). "
+        "Default: 40; ini: fakeconf_story_lines.",
+    )
+    parser.addini(
+        "fakeconf_story", type="bool", default=True, help="like --fakeconf-story: on or off"
+    )
+    parser.addini(
+        "fakeconf_story_lines", default="40", help="like --fakeconf-story-lines: lines per thread"
     )
     parser.addini(
         "fakeconf_guard",
@@ -75,6 +101,33 @@ def pytest_configure(config: pytest.Config) -> None:
 def guard_enabled(config: pytest.Config) -> bool:
     flag = config.getoption("fakeconf_guard", None)
     return bool(config.getini("fakeconf_guard") if flag is None else flag)
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    spare_pytest_timing_from_freezegun()  # before a test module builds its freeze_time()s
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    spare_pytest_timing_from_freezegun()  # before a fixture builds its freeze_time()
+
+
+def spare_pytest_timing_from_freezegun() -> None:
+    """Keep ``--durations`` on the real clock when a test freezes time with freezegun.
+
+    freezegun's default ignore list spares ``_pytest.runner.`` (a submodule prefix that
+    never matches) but not ``_pytest.timing``, where pytest reads ``perf_counter``: a
+    freeze started in a fixture made setup last 1714548017 s. A ``freeze_time()`` reads
+    the ignore list when it is built, so this runs before collection and before each
+    setup, only once freezegun is imported (never imported here), and it extends the
+    list (``configure(extend_ignore_list=...)``) rather than replacing a user's own.
+    """
+    freezegun = sys.modules.get("freezegun")
+    configure = getattr(freezegun, "configure", None)
+    settings = getattr(sys.modules.get("freezegun.config"), "settings", None)
+    if configure is None or "_pytest.timing" in getattr(settings, "default_ignore_list", ()):
+        return
+    configure(extend_ignore_list=["_pytest.timing"])
 
 
 def fake_options(node: pytest.Item | Any) -> dict[str, Any]:
@@ -111,6 +164,7 @@ def fakeconf(request: pytest.FixtureRequest) -> Iterator[FakeTwilio]:
 
     fake = FakeTwilio(**fake_options(request.node))
     request.node.stash[_FAKE] = fake
+    request.node.stash[_STORY] = fake
     try:
         with pytest.MonkeyPatch.context() as env, fake:
             # The fake never adopts credentials already set: they may be real ones.
@@ -136,6 +190,7 @@ def fakeconf_server(request: pytest.FixtureRequest) -> Iterator[FakeconfServer]:
 
     server = FakeconfServer(FakeTwilio(**fake_options(request.node)), port=0)
     request.node.stash.setdefault(_FAKE, server.fake)
+    request.node.stash.setdefault(_STORY, server.fake)
     try:
         with server:
             yield server
@@ -159,17 +214,40 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, Any, None]:
     """A failed test whose fake answered 401s gets a ``fakeconf`` report section
-    saying which credentials were sent and which the fake expects."""
+    saying which credentials were sent and which the fake expects; a failed test
+    (or setup, or teardown) that used the fake gets its story (``fakeconf story``)."""
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    told = item.stash.get(_STORY, None)
+    if call.when == "teardown" and told is not None:
+        del item.stash[_STORY]  # items live all session: keep no fake alive
     if not report.failed:
         return
     fake = item.stash.get(_FAKE, None)
-    if fake is None:
-        return
-    hint = unauthorized_hint(fake)
+    hint = "" if fake is None else unauthorized_hint(fake)
     if hint:
         report.sections.append(("fakeconf", hint))
+    if told is not None and story_enabled(item.config):
+        report.sections.append(("fakeconf story", story_section(told, item.config)))
+
+
+def story_enabled(config: pytest.Config) -> bool:
+    flag = config.getoption("fakeconf_story", None)
+    return bool(config.getini("fakeconf_story")) if flag is None else flag == "on"
+
+
+def story_section(fake: FakeTwilio, config: pytest.Config) -> str:
+    """The story of ``fake`` as text (built now: a passing test never pays for it)."""
+    lines = config.getoption("fakeconf_story_lines", None)
+    try:
+        from .story import text
+        from .story.model import build
+
+        if lines is None:
+            lines = int(config.getini("fakeconf_story_lines"))
+        return text.render(build(fake), max_lines=lines)
+    except Exception as error:  # a report must never break on the story
+        return f"pytest-fakeconf could not tell the story: {type(error).__name__}: {error}"
 
 
 def unauthorized_hint(fake: FakeTwilio) -> str:
