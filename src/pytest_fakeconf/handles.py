@@ -64,7 +64,21 @@ class _Handle(Generic[R]):
 
 
 class ConferenceHandle(_Handle[Conference]):
-    """A conference as the test sees it; attributes mirror Twilio's fields."""
+    """A conference as the test sees it; attributes mirror Twilio's fields.
+
+    Attributes:
+        sid: ``CF…``.
+        account_sid: the account it belongs to (``AC…``).
+        friendly_name: its name (one *active* conference per name).
+        status: ``init``, ``in-progress`` or ``completed``.
+        region: ``us1``, ``us2``, ``ie1``, ``de1``, ``sg1``, ``br1``, ``au1`` or ``jp1``.
+        date_created: when it was created (timezone-aware UTC, whole seconds).
+        date_updated: when it last changed.
+        reason_conference_ended: one of Twilio's five end reasons once completed, else None.
+        call_sid_ending_conference: the call whose leaving or kick ended it, else None.
+        participants: the live participants, oldest first.
+        recordings: its recordings, newest first.
+    """
 
     __slots__ = ()
 
@@ -187,12 +201,28 @@ class ConferenceHandle(_Handle[Conference]):
         return conference_json(self._r)
 
     def __repr__(self) -> str:
-        r = self._record
-        return f"<Conference {r.sid} {r.friendly_name!r} {r.status}>"
+        r = self._r
+        ended = "" if r.reason_conference_ended is None else f" {r.reason_conference_ended}"
+        return f"<ConferenceHandle {r.sid} {r.friendly_name!r} {r.status}{ended}>"
 
 
 class ParticipantHandle(_Handle[Participant]):
-    """A participant (a call in a conference); live until it leaves or is kicked."""
+    """A participant (a call in a conference); live until it leaves or is kicked.
+
+    Attributes:
+        call_sid: the participant's call (``CA…``), a call :meth:`FakeTwilio.get_call` finds.
+        label: its ``Label`` (``participantLabel``), or None.
+        conference_sid: the conference it joined (``CF…``).
+        status: ``connected`` while in the conference; ``complete`` or ``failed`` after.
+        muted: whether it is muted.
+        hold: whether it is on hold.
+        coaching: whether it coaches another participant.
+        call_sid_to_coach: the call it coaches, or None.
+        start_conference_on_enter: whether its joining starts the conference.
+        end_conference_on_exit: whether its leaving ends the conference.
+        date_created: when it joined (timezone-aware UTC).
+        date_updated: when it last changed.
+    """
 
     __slots__ = ()
 
@@ -300,12 +330,27 @@ class ParticipantHandle(_Handle[Participant]):
         return participant_json(self._r)
 
     def __repr__(self) -> str:
-        r = self._record
-        return f"<Participant {r.call_sid} label={r.label!r} {r.status}>"
+        r = self._r
+        flags = "".join(f" {name}" for name in ("muted", "hold", "coaching") if getattr(r, name))
+        return (
+            f"<ParticipantHandle {r.call_sid} label={r.label!r} {r.status}{flags}"
+            f" in {r.conference_sid}>"
+        )
 
 
 class RecordingHandle(_Handle[Recording]):
-    """A conference recording."""
+    """A conference recording.
+
+    Attributes:
+        sid: ``RE…``.
+        conference_sid: the conference recorded (``CF…``).
+        status: ``in-progress``, ``paused``, ``stopped``, ``processing``, ``completed``
+            or ``absent``.
+        start_time: when recording started (timezone-aware UTC).
+        duration: seconds recorded, once completed (None before).
+        price: what Twilio would charge (``"-0.0025"`` USD per started minute), once
+            completed.
+    """
 
     __slots__ = ()
 
@@ -351,12 +396,32 @@ class RecordingHandle(_Handle[Recording]):
         self._backend.recordings.update(self._r, "stopped")
 
     def __repr__(self) -> str:
-        return f"<Recording {self._record.sid} {self._record.status}>"
+        r = self._r
+        duration = "" if r.duration is None else f" duration={r.duration}"
+        return f"<RecordingHandle {r.sid} {r.status}{duration} of {r.conference_sid}>"
 
 
 class CallHandle(_Handle[Call]):
     """A call (``/Calls/{Sid}``): an inbound call, a call the app created over the
-    API, or the leg of a participant the app added; live after it ended too."""
+    API, or the leg of a participant the app added; live after it ended too.
+
+    Attributes:
+        sid: ``CA…``.
+        status: ``queued``, ``ringing``, ``in-progress``, then ``completed``, ``busy``,
+            ``no-answer``, ``failed`` or ``canceled``.
+        direction: ``inbound``, ``outbound-api`` or ``outbound-dial``.
+        from_: the caller (``From``).
+        to: who was called (``To``).
+        parent_call_sid: the dialling call of an ``outbound-dial`` child, else None.
+        answered_by: what machine detection reported, else None.
+        conference_sid: the conference the call is in now, else None.
+        date_created: when it was created (timezone-aware UTC).
+        start_time: when it was answered, else None.
+        end_time: when an answered call completed, else None.
+        duration: seconds from answer to end, once completed.
+        log: what the call ran, in order (:class:`~pytest_fakeconf.LogEntry`).
+        gathering: whether it waits in a ``<Gather>`` for :meth:`press` or :meth:`say`.
+    """
 
     __slots__ = ("_runner",)
 
@@ -467,5 +532,6 @@ class CallHandle(_Handle[Call]):
         return call_json(self._r)
 
     def __repr__(self) -> str:
-        r = self._record
-        return f"<Call {r.sid} {r.direction} {r.from_} -> {r.to} {r.status}>"
+        r = self._r
+        where = "" if r.conference_sid is None else f" in {r.conference_sid}"
+        return f"<CallHandle {r.sid} {r.direction} {r.from_} -> {r.to} {r.status}{where}>"
