@@ -85,8 +85,16 @@ def conference_url(fake: FakeTwilio, sid: str) -> str:
 # -- a plain script -----------------------------------------------------------------
 
 
-def test_a_plain_script_uses_the_fake_with_the_twilio_client() -> None:
-    done = run_script(SCRIPT)
+@pytest.fixture(scope="module")
+def script_runs() -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """``SCRIPT`` run twice, once for the module: both tests below read the same runs."""
+    return run_script(SCRIPT), run_script(SCRIPT)
+
+
+def test_a_plain_script_uses_the_fake_with_the_twilio_client(
+    script_runs: tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]],
+) -> None:
+    done = script_runs[0]
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     expected_account = FakeTwilio(seed=1).account_sid  # the seed fixes the credentials
@@ -108,8 +116,10 @@ def test_a_plain_script_uses_the_fake_with_the_twilio_client() -> None:
     assert result["pytest_imported"] is False
 
 
-def test_a_seeded_script_gives_the_same_sids_every_run() -> None:
-    first, second = run_script(SCRIPT), run_script(SCRIPT)
+def test_a_seeded_script_gives_the_same_sids_every_run(
+    script_runs: tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]],
+) -> None:
+    first, second = script_runs
     assert (first.returncode, second.returncode) == (0, 0), first.stderr + second.stderr
     assert json.loads(first.stdout)["room"] == json.loads(second.stdout)["room"]
 

@@ -6,7 +6,15 @@ import json
 
 import pytest
 
+from .conftest import without_unused_plugins
+
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    return without_unused_plugins(pytester, monkeypatch)
+
 
 RECORD_SIDS = """
 import json, pathlib, pytest
@@ -83,7 +91,7 @@ def test_sids_are_deterministic_per_test_and_differ_between_tests(
 
 def test_sids_are_the_same_under_xdist(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_sids=RECORD_SIDS)
-    pytester.runpytest_subprocess().assert_outcomes(passed=4)
+    pytester.runpytest().assert_outcomes(passed=4)  # in-process: no xdist here
     serial = read_sids(pytester)
     pytester.runpytest_subprocess("-n", "2").assert_outcomes(passed=4)
     assert read_sids(pytester) == serial

@@ -9,7 +9,15 @@ from twilio.rest import Client
 
 from pytest_fakeconf import FakeTwilio
 
+from .conftest import without_unused_plugins
+
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    return without_unused_plugins(pytester, monkeypatch)
+
 
 REAL_SID = "AC" + "1234abcd" * 4  # stands for real credentials set outside the test
 REAL_TOKEN = "real-token-never-printed"
@@ -60,7 +68,7 @@ def test_the_environment_is_set_for_the_test_and_restored_after(
             assert os.environ["TWILIO_AUTH_TOKEN"] == {REAL_TOKEN!r}
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(passed=4, failed=1)
     assert REAL_TOKEN not in result.stdout.str()
 
@@ -82,7 +90,7 @@ def test_unset_variables_are_unset_again_after(
             assert "TWILIO_AUTH_TOKEN" not in os.environ
         """
     )
-    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=2)
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
 
 
 def test_fake_twilio_and_the_server_fixture_leave_the_environment_alone(
@@ -106,7 +114,7 @@ def test_fake_twilio_and_the_server_fixture_leave_the_environment_alone(
             assert "TWILIO_AUTH_TOKEN" not in os.environ
         """
     )
-    pytester.runpytest_subprocess().assert_outcomes(passed=2)
+    pytester.runpytest().assert_outcomes(passed=2)
 
 
 # -- the 401 hint ---------------------------------------------------------------------------
@@ -143,12 +151,23 @@ def test_fails_without_401(fakeconf):
 """
 
 
+@pytest.fixture(scope="module")
+def hint_runs() -> dict[str, pytest.RunResult]:
+    """The inner run's result, kept for the module: the tests below only read it."""
+    return {}
+
+
 @pytest.fixture
-def hint_run(pytester: pytest.Pytester) -> pytest.RunResult:
-    pytester.makepyfile(test_hint=HINT_TESTS)
-    result = pytester.runpytest("-p", "no:randomly", "-rA")
-    result.assert_outcomes(passed=1, failed=5)
-    return result
+def hint_run(
+    hint_runs: dict[str, pytest.RunResult], request: pytest.FixtureRequest
+) -> pytest.RunResult:
+    if "result" not in hint_runs:
+        pytester: pytest.Pytester = request.getfixturevalue("pytester")
+        pytester.makepyfile(test_hint=HINT_TESTS)
+        result = pytester.runpytest("-p", "no:randomly", "-rA")
+        result.assert_outcomes(passed=1, failed=5)
+        hint_runs["result"] = result
+    return hint_runs["result"]
 
 
 def section(result: pytest.RunResult, test: str) -> str:

@@ -9,7 +9,15 @@ import json
 
 import pytest
 
+from .conftest import without_unused_plugins
+
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    return without_unused_plugins(pytester, monkeypatch)
+
 
 # The inner conftest puts a recording stub under everything (the guard wraps it), so
 # an unguarded Twilio request is "sent" to the stub, never to the network.

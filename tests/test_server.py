@@ -97,6 +97,15 @@ class ServeProcess:
         assert url and sid and token, self.output
         return url.group(1), sid.group(1), token.group(1)
 
+    def drained(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` s) until the reader thread has read stdout to its end."""
+        deadline = time.monotonic() + timeout
+        try:
+            while self.lines.get(timeout=max(0.0, deadline - time.monotonic())) is not None:
+                pass
+        except queue.Empty:
+            raise AssertionError(f"stdout still open after {timeout} s: {self.output}") from None
+
     def stderr(self) -> str:
         self.stderr_file.seek(0)
         return self.stderr_file.read()
@@ -160,18 +169,34 @@ def process() -> Iterator[ServeProcess]:
         started.close()
 
 
+@pytest.fixture(scope="module")
+def serve_process() -> Iterator[tuple[ServeProcess, tuple[str, str, str]]]:
+    """One ``fakeconf serve`` per module (and xdist worker) for the ``served`` tests: a
+    process start costs more than most of those tests. ``served`` resets it before each."""
+    started = ServeProcess("--port", "0", "--seed", "x")
+    try:
+        yield started, started.banner()
+    finally:
+        started.close()
+
+
 @pytest.fixture(params=["subprocess", "fixture"])
 def served(request: pytest.FixtureRequest) -> Iterator[Served]:
-    """The same tests against ``fakeconf serve`` and against the ``fakeconf_server`` fixture."""
+    """The same tests against ``fakeconf serve`` and against the ``fakeconf_server`` fixture.
+
+    The subprocess is shared by the module's tests and reset (``POST /_fakeconf/reset``)
+    before each: the same seed draws the same SIDs again, as from a new process. Tests
+    that stop the process or add accounts (which a reset keeps) start their own."""
     if request.param == "fixture":
         server: FakeconfServer = request.getfixturevalue("fakeconf_server")
         yield Served(server.base_url, server.fake.account_sid, server.fake.auth_token, None, server)
         return
-    started = ServeProcess("--port", "0", "--seed", "x")
-    try:
-        yield Served(*started.banner(), process=started)
-    finally:
-        started.close()
+    started, banner = request.getfixturevalue("serve_process")
+    assert started.popen.poll() is None, f"the shared server exited: {started.stderr()}"
+    served = Served(*banner, process=started)
+    assert served.ok("POST", "reset") == {"reset": True}
+    yield served
+    assert started.popen.poll() is None, f"the shared server exited: {started.stderr()}"
 
 
 def dial_in(client: Client, conference: str, label: str, **kwargs: Any) -> ParticipantInstance:
@@ -183,13 +208,16 @@ def dial_in(client: Client, conference: str, label: str, **kwargs: Any) -> Parti
 # -- the command line -----------------------------------------------------------------------
 
 
-def test_serve_prints_the_base_url_and_the_seeded_credentials(process: ServeProcess) -> None:
-    base_url, sid, token = process.banner()
+def test_serve_prints_the_base_url_and_the_seeded_credentials(
+    serve_process: tuple[ServeProcess, tuple[str, str, str]],
+) -> None:
+    _, (base_url, sid, token) = serve_process  # started with --seed x
     expected = FakeTwilio(seed="x")  # the same seed gives the same credentials
     assert (sid, token) == (expected.account_sid, expected.auth_token)
     port = int(urlsplit(base_url).port or 0)
     assert port > 0
-    assert requests.get(f"{base_url}/_fakeconf/state", timeout=10).json()["account_sid"] == sid
+    state = requests.get(f"{base_url}/_fakeconf/state", auth=(sid, token), timeout=10).json()
+    assert state["account_sid"] == sid
 
 
 def test_serve_uses_the_credentials_it_is_given() -> None:
@@ -216,7 +244,7 @@ def test_a_signal_stops_the_server_promptly_with_exit_code_0(
     process.popen.send_signal(signum)
     assert process.wait(timeout=PROMPTLY) == 0, process.stderr()
     assert time.monotonic() - started < PROMPTLY
-    time.sleep(0.2)  # the reader thread drains the pipe
+    process.drained(timeout=PROMPTLY)
     assert process.output[-1] == "fakeconf: stopped", process.output
     assert f"fakeconf: {signum.name}, shutting down" in process.output
 
@@ -258,8 +286,10 @@ def test_a_port_in_use_exits_1_with_a_message() -> None:
     assert started.output == []
 
 
-def test_a_port_held_by_another_fakeconf_exits_1(process: ServeProcess) -> None:
-    base_url, _, _ = process.banner()
+def test_a_port_held_by_another_fakeconf_exits_1(
+    serve_process: tuple[ServeProcess, tuple[str, str, str]],
+) -> None:
+    process, (base_url, _, _) = serve_process
     port = str(urlsplit(base_url).port)
     second = ServeProcess("--port", port)
     try:
@@ -307,7 +337,8 @@ def test_a_stopped_server_starts_again_on_a_new_socket() -> None:
         server.stop()
         server.start()
         second = server.base_url
-        state = requests.get(f"{second}/_fakeconf/state", timeout=10).json()
+        auth = (fake.account_sid, fake.auth_token)
+        state = requests.get(f"{second}/_fakeconf/state", auth=auth, timeout=10).json()
     finally:
         server.stop()
     assert second != first
@@ -497,9 +528,9 @@ def test_the_root_serves_the_html_page(served: Served) -> None:
     assert "/_fakeconf/state" in response.text
 
 
-def test_state_needs_no_credentials_and_lists_what_the_api_created(served: Served) -> None:
+def test_state_lists_what_the_api_created(served: Served) -> None:
     alice = dial_in(served.client(), "Board", "alice", muted=True)
-    response = requests.get(f"{served.base_url}/_fakeconf/state", timeout=10)
+    response = served.control("GET", "state")
     assert response.status_code == 200
     state = response.json()
     assert state["account_sid"] == served.account_sid
@@ -755,7 +786,7 @@ def test_control_reset_forgets_everything_but_the_credentials(served: Served) ->
     alice = dial_in(client, "Before", "alice")
     served.ok("POST", "call-outcomes", {"number": "+15005550001", "outcome": "busy"})
     assert served.ok("POST", "reset") == {"reset": True}
-    state = requests.get(f"{served.base_url}/_fakeconf/state", timeout=10).json()
+    state = served.control("GET", "state").json()
     assert (state["account_sid"], state["conferences"], state["events"]) == (
         served.account_sid,
         [],
@@ -809,7 +840,7 @@ def test_control_faults_503_through_the_twilio_client_changes_nothing(served: Se
         with pytest.raises(TwilioRestException) as caught:
             dial_in(client, "Busy", "alice")
         assert (caught.value.status, caught.value.code) == (503, 20503)
-    state = requests.get(f"{served.base_url}/_fakeconf/state", timeout=10).json()
+    state = served.control("GET", "state").json()
     assert state["conferences"] == []
     assert dial_in(client, "Busy", "alice").status == "queued"
 
@@ -894,7 +925,7 @@ def test_control_without_credentials_is_401_and_does_nothing(served: Served) -> 
             )
             assert response.status_code == 401, (method, path, auth)
             assert "error" in response.json()
-    state = requests.get(f"{served.base_url}/_fakeconf/state", timeout=10).json()
+    state = served.control("GET", "state").json()
     assert [c["sid"] for c in state["conferences"]] == [room["sid"]]
 
 
@@ -928,7 +959,7 @@ def test_a_method_a_control_path_does_not_take_is_405_with_allow(served: Served)
     for method, path in [("GET", "conferences"), ("POST", "requests"), ("DELETE", "reset"),
                          ("POST", "state"), ("GET", "clock")]:  # fmt: skip
         assert served.control(method, path).status_code == 405, (method, path)
-    state = requests.get(f"{served.base_url}/_fakeconf/state", timeout=10).json()
+    state = served.control("GET", "state").json()
     assert [c["sid"] for c in state["conferences"]] == [room["sid"]]
 
 
@@ -959,13 +990,13 @@ def test_every_post_refuses_keys_it_does_not_take_with_400_naming_them(
 ) -> None:
     room = served.ok("POST", "conferences", {"friendly_name": "Kept"}, status=201)
     served.ok("POST", f"conferences/{room['sid']}/participants", {"label": "a"}, status=201)
-    before = requests.get(f"{served.base_url}/_fakeconf/state", timeout=10).json()
+    before = served.control("GET", "state").json()
     body = {"sid": 5, "zz_extra": True}
     response = served.control("POST", path.replace("{room}", room["sid"]), body)
     assert response.status_code == 400, (path, response.text)
     message = response.json()["error"]
     assert "'sid'" in message and "'zz_extra'" in message, message
-    after = requests.get(f"{served.base_url}/_fakeconf/state", timeout=10).json()
+    after = served.control("GET", "state").json()
     assert (after["conferences"], after["events"]) == (before["conferences"], before["events"])
     assert served.ok("GET", "faults") == []
 
@@ -997,7 +1028,7 @@ def test_a_body_that_is_not_a_json_object_is_400(served: Served) -> None:
         response = http.post(url, data=body, headers={"Content-Type": "application/json"})
         assert response.status_code == 400, body
         assert response.json() == {"error": "the body must be a JSON object"}
-    state = requests.get(f"{served.base_url}/_fakeconf/state", timeout=10).json()
+    state = served.control("GET", "state").json()
     assert state["conferences"] == []
 
 

@@ -8,7 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from .test_server import Served, served  # noqa: F401  (the fixture, both ways of serving)
+from .test_server import (  # noqa: F401  (the fixtures: both ways of serving)
+    Served,
+    serve_process,
+    served,
+)
 from .webhook_apps import App, Received, make_app, served_live
 
 CALLER = "+15017122661"
