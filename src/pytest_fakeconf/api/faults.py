@@ -45,7 +45,22 @@ ONCE = _Once(1)
 
 class Fault:
     """A handle on one injected fault: :attr:`hits` counts the requests it
-    faulted; :meth:`remove` stops it (idempotent)."""
+    faulted; :meth:`remove` stops it (idempotent).
+
+    Attributes:
+        id: its number (1, 2, …), as server mode's ``/_fakeconf/faults/{id}``.
+        status: 429, 500 or 503, or None.
+        error: ``connection`` or ``timeout``, or None.
+        method: the method it is about (``GET``, …), None: any.
+        path: the path glob it is about, None: any.
+        times: how many matching requests it fails, None: until removed.
+        probability: the chance a matching request fails, or None.
+        retry_after: the ``Retry-After`` seconds it sends, or None.
+        delay: the seconds the fake's clock moves before the answer, or None.
+        hits: the requests it faulted.
+        removed: whether :meth:`remove` was called.
+        active: not removed and not used up: it may still fault a request.
+    """
 
     def __init__(
         self,

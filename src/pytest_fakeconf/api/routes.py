@@ -20,20 +20,12 @@ RESOURCES: tuple[ModuleType, ...] = (conferences, participants, recordings, call
 def _collect(modules: tuple[ModuleType, ...]) -> tuple[Route, ...]:
     routes: list[Route] = []
     for module in modules:
-        declared = module.ROUTES
-        if not all(isinstance(route, Route) for route in declared):
-            raise TypeError(f"{module.__name__}.ROUTES must hold Route declarations")
-        routes.extend(declared)
+        routes.extend(module.ROUTES)
     return tuple(routes)
 
 
 ROUTES: tuple[Route, ...] = _collect(RESOURCES)
 REGISTRY: Router[Route] = Router(ROUTES)
-
-
-def list_keys() -> dict[str, str]:
-    """operationId -> the list key of every list operation."""
-    return {r.operation_id: r.list_key for r in ROUTES if r.list_key is not None}
 
 
 def implemented() -> frozenset[tuple[str, str]]:

@@ -130,10 +130,6 @@ class Router(Generic[R]):
             (Template.compile(template), methods) for template, methods in by_template.items()
         )
 
-    @property
-    def templates(self) -> tuple[Template, ...]:
-        return tuple(template for template, _ in self._table)
-
     def resolve(self, method: str, path: str) -> Resolved[R] | None:
         """The route for ``method`` on ``path``; None when no template matches ``path``."""
         for template, methods in self._table:

@@ -80,13 +80,8 @@ class AiohttpTransport:
         callback_result = _aioresponses().CallbackResult
 
         def callback(url: Any, **kwargs: Any) -> Any:
-            headers: dict[str, str] = {
-                str(k): str(v) for k, v in (kwargs.get("headers") or {}).items()
-            }
-            auth = kwargs.get("auth")
-            if auth is not None:  # aiohttp.BasicAuth: aiohttp would add the header later
-                credentials = f"{auth.login}:{auth.password}".encode(auth.encoding)
-                headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
+            # ``auth=BasicAuth(...)`` is already the Authorization header (_auth_as_header).
+            headers = {str(k): str(v) for k, v in (kwargs.get("headers") or {}).items()}
             answer = self._answer(method, str(url), headers, _body(kwargs.get("data")))
             if answer.error is not None:
                 raise transport_error(answer.error, url)
@@ -121,7 +116,7 @@ def transport_error(kind: str, url: Any) -> Exception:
         fields: dict[str, Any] = {name: known.get(name) for name in ConnectionKey._fields}
         key = ConnectionKey(**fields)
         return aiohttp.ClientConnectorError(key, refused)
-    except (ImportError, AttributeError, TypeError):  # an aiohttp whose key differs
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - other aiohttp keys
         return aiohttp.ClientConnectionError(f"Cannot connect to host {url} [{refused.strerror}]")
 
 
@@ -154,9 +149,9 @@ def _auth_as_header(url: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     twilio's ``AsyncTwilioHttpClient`` passes ``auth=``, which aiohttp >= 3.14
     deprecates with a ``DeprecationWarning`` raised inside ``ClientSession._request``:
     aioresponses hands ``auth`` on to it for passed-through hosts, so the warning would
-    point into the fake. The header is the same request without the warning. Left
-    as given where aiohttp would refuse the combination (an ``Authorization`` header
-    already, or credentials in the URL): aiohttp raises its own error then.
+    point into the fake. The header is the same request without the warning. Where
+    aiohttp refuses the combination (credentials in the URL, or an ``Authorization``
+    header already), its ``ValueError`` is raised here, for a Twilio host too.
     """
     auth = kwargs.get("auth")
     if auth is None or not hasattr(auth, "login"):
@@ -164,8 +159,12 @@ def _auth_as_header(url: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     from multidict import CIMultiDict
 
     headers: CIMultiDict[str] = CIMultiDict(kwargs.get("headers") or {})
-    if "Authorization" in headers or "@" in urlsplit(str(url)).netloc:
-        return kwargs
+    if "@" in urlsplit(str(url)).netloc:
+        raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
+    if "Authorization" in headers:
+        raise ValueError(
+            "Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL"
+        )
     credentials = f"{auth.login}:{auth.password}".encode(auth.encoding)
     headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode("ascii")
     return {**{k: v for k, v in kwargs.items() if k != "auth"}, "headers": headers}
@@ -185,7 +184,7 @@ def _response_class() -> Any:
     from aiohttp import ClientResponse
 
     if "stream_writer" not in inspect.signature(ClientResponse.__init__).parameters:
-        return ClientResponse
+        return ClientResponse  # pragma: no cover - aiohttp < 3.14; the installed one has it
 
     class Response(ClientResponse):
         def __init__(self, method: str, url: Any, **kwargs: Any) -> None:
@@ -196,8 +195,17 @@ def _response_class() -> Any:
 
 
 def _body(data: object) -> bytes | str | None:
+    """The request body as aiohttp would send it: bytes or text as given, a mapping or
+    a list of pairs form-encoded; anything else (a stream, multipart ``FormData``) is
+    no form the fake reads (Twilio's API takes form-encoded bodies only)."""
     if data is None or isinstance(data, (bytes, str)):
         return data
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
     if isinstance(data, Mapping):
-        return urlencode([(k, v) for k, v in data.items() if v is not None], doseq=True)
-    return None
+        pairs = list(data.items())
+    elif isinstance(data, (list, tuple)):
+        pairs = list(data)
+    else:
+        return None
+    return urlencode([(k, v) for k, v in pairs if v is not None], doseq=True)
