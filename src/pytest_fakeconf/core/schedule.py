@@ -105,9 +105,6 @@ class Scheduler:
             entry.watcher = watcher
         return [e for e in sorted(self._heap) if not e.cancelled]
 
-    def __len__(self) -> int:
-        return sum(1 for e in self._heap if not e.cancelled)
-
     def register(self, kind: str, build: Builder, adopt: Adopter | None = None) -> None:
         """How to rebuild an action of ``kind`` from its arguments (see :meth:`restore`)."""
         self._builders[kind] = (build, adopt)

@@ -60,11 +60,6 @@ class SidSource:
         """Never draw any of ``sids`` (SIDs a durable store already holds)."""
         self._taken |= sids
 
-    @property
-    def random(self) -> random.Random:
-        """The underlying stream, for other seeded choices (history generation)."""
-        return self._random
-
 
 def is_sid(value: object, prefix: str) -> bool:
     return isinstance(value, str) and SID_RE[prefix].match(value) is not None
