@@ -145,6 +145,10 @@ def test_401_but_passes(fakeconf):
     with pytest.raises(TwilioException):
         REAL.conferences.list()
 
+def test_other_account_on_the_main_path(fakeconf):
+    other = fakeconf.add_account()
+    Client(other.account_sid, other.auth_token, fakeconf.account_sid).conferences.list()
+
 def test_fails_without_401(fakeconf):
     Client().conferences.list()
     assert False, "no 401 here"
@@ -165,7 +169,7 @@ def hint_run(
         pytester: pytest.Pytester = request.getfixturevalue("pytester")
         pytester.makepyfile(test_hint=HINT_TESTS)
         result = pytester.runpytest("-p", "no:randomly", "-rA")
-        result.assert_outcomes(passed=1, failed=5)
+        result.assert_outcomes(passed=1, failed=6)
         hint_runs["result"] = result
     return hint_runs["result"]
 
@@ -206,6 +210,12 @@ def test_the_right_sid_with_a_wrong_token_says_the_token_differs(
     assert "not-the-token" not in text
 
 
+def test_another_account_of_the_fake_is_named_as_one(hint_run: pytest.RunResult) -> None:
+    text = section(hint_run, "test_other_account_on_the_main_path")
+    assert "(another account of this fake: its credentials open only its own" in text
+    assert "(not the fake's)" not in text
+
+
 def test_an_api_key_is_named_as_one(hint_run: pytest.RunResult) -> None:
     text = section(hint_run, "test_api_key")
     assert f"sent API key SID SK{'f' * 32} (unknown to the fake" in text
@@ -222,7 +232,7 @@ def test_no_section_for_a_passing_test_or_a_failure_without_401(
 ) -> None:
     assert section(hint_run, "test_fails_without_401") == ""
     assert "test_401_but_passes" in hint_run.stdout.str()  # -rA lists it as passed
-    assert hint_run.stdout.str().count("- fakeconf -") == 4
+    assert hint_run.stdout.str().count("- fakeconf -") == 5
 
 
 def test_the_hint_helper_on_a_fake_without_401s() -> None:

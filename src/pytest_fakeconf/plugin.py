@@ -292,6 +292,11 @@ def _describe_username(fake: FakeTwilio, username: str | None, header: object) -
     shown = username if plain else repr(username[:64]) + ("…" if len(username) > 64 else "")
     if username == fake.account_sid:
         return f"account SID {username} (the expected one: the auth token differs)"
+    if username in fake.account_sids:
+        return (
+            f"account SID {username} (another account of this fake: its credentials open "
+            "only its own /Accounts/{AccountSid} paths, or the auth token differs)"
+        )
     if username.startswith("SK"):
         return f"API key SID {shown} (unknown to the fake, or its secret differs)"
     if username.startswith("AC"):

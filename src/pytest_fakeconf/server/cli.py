@@ -24,7 +24,7 @@ Point a client at the printed base URL:
   python:  client = Client(ACCOUNT_SID, AUTH_TOKEN); client.api.base_url = BASE_URL
   node:    twilio(ACCOUNT_SID, AUTH_TOKEN) with client.api.baseUrl = BASE_URL
   curl:    curl -u ACCOUNT_SID:AUTH_TOKEN BASE_URL/2010-04-01/Accounts/ACCOUNT_SID/Conferences.json
-The live page is at the base URL; control endpoints are under /_fakeconf/ (see the README).
+The live page is at the base URL; control endpoints are under /_fakeconf/ (see docs/server.md).
 """
 
 
