@@ -2,7 +2,7 @@
 
 The server's WSGI app (``ServerApp``, the app ``fakeconf serve`` runs under waitress) is
 driven in-process, without sockets, for speed, with the default settings of
-``fakeconf serve`` (each journal keeps its newest 10,000 entries). The request mix is
+``fakeconf serve`` (each journal keeps its newest 5,000 entries). The request mix is
 what an app under test sends: conference list, fetch and update (an ``AnnounceUrl``,
 so the fake fetches a document), participant create (with a status callback),
 fetch and delete, calls create (inline TwiML), fetch, list and delete, a 404 and a 400.
@@ -15,27 +15,30 @@ count starts) is reused, and every participant and call the mix creates is delet
 the same cycle (``DELETE …/Participants/{Call}``, then ``DELETE …/Calls/{Sid}`` of its
 call). Nothing is warmed up: the small point is the first 10,000 requests of the mix.
 
-What grows between the two points, and so what the ratio measures:
+What grows between the two points, and so what the ratio measures (``fakeconf serve``'s
+default bound, 5,000 entries per journal):
 
 * journals still filling at 10k (bounded, they stop at their size): the request and
-  event journals are full at 10k-13k, but the webhook and alert journals get 4 entries
-  every 13 requests (3,080 at 10k; full after about 33k), and the voice runner keeps the
-  log of the newest 10,000 ended calls (one per cycle: 770 at 10k, full after about
-  130k). Measured (deep sizes, 10k → 100k): webhooks 3.8 → 12.6 MiB, alerts 1.0 → 3.2,
-  ended-call logs 0.3 → 3.5; the request journal is full at 10k (about 30 MiB, 3 KB an
-  entry, mostly response bodies) and stays so.
+  event journals are full before 10k, but the webhook and alert journals get 4 entries
+  every 13 requests (3,080 at 10k; full after about 16k), and the voice runner keeps the
+  log of the newest 5,000 ended calls (one per cycle: 770 at 10k, full after about 65k).
+  A journaled webhook keeps its parameters once, as a flat tuple, and of its headers only
+  the signature (about 350 B an entry, 1.3 KB before); the request journal is full at 10k
+  (about 15 MiB, 3 KB an entry, mostly response bodies) and stays so.
 * page-token keys of deleted records: each store keeps those of its newest 1000 deleted
   records (``DELETED_TOKEN_KEYS``, FIDELITY: F72): the account's call store is full
   before 10k, the 8 conferences' participant stores (one deletion each per 8 cycles)
-  after about 100k; about 1.9 MiB in all (the ``#`` line counts them).
+  after about 100k; about 2 MiB in all (the ``#`` line counts them).
 * the log of each live call gets an entry for every announcement played to it
-  (``webhooks/voice.py``): the 8 participants holding the rooms open hear one per cycle,
-  about 150 bytes each, about 11 MiB over 1M requests, without bound (the ``#`` line
-  counts them). That is the one growth left without a bound.
+  (``webhooks/voice.py``): the 8 participants holding the rooms open hear one per cycle;
+  in server mode a call's log keeps its newest 1,000 entries (``CALL_LOG_SIZE``), so
+  they stop at 8,000 entries, about 1.1 MiB, after about 110k requests (the ``#`` line
+  counts them).
 
-So the 1M ratio (1.45 on 2026-12-02: 82.9 → 120.4 MiB) is about 1.30 from bounded journals
-filling after the 10k point (flat from about 200k once the live-call logs are cut) and
-0.15 from the live-call logs; ``benchmarks/README.md`` has the figures.
+Measured on 2026-12-02: 61.7 MiB at 10k, 68.9 MiB at 1M: 1.12 (``--quick``: 68.5 MiB at
+100k, 1.11). With ``--journal-size 10000`` 78.8 → 94.8 MiB, 1.20; before the
+live-call logs were bounded and the webhook entries made smaller, 82.9 → 120.4 MiB, 1.45.
+Flat from about 200k requests.
 
 RSS is read from ``/proc/self/statm`` (the current resident set, after ``gc.collect()``),
 not ``getrusage`` (its ``maxrss`` never goes down). The figure is
@@ -63,6 +66,7 @@ from bench_conferences import BenchmarkError, check, check_no_crash, figure, inf
 from pytest_fakeconf import FakeTwilio
 from pytest_fakeconf.server import FakeconfServer
 from pytest_fakeconf.server.cli import build_parser
+from pytest_fakeconf.webhooks.voice import CALL_LOG_SIZE
 
 TARGET = 1.2
 ROOMS = 8  # conferences the mix reuses
@@ -280,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     heard = live_call_log_entries(fake)
     info(
         f"log entries of live calls: {heard:,} (about "
-        f"{heard * LOG_ENTRY_BYTES / 2**20:.1f} MiB at ~{LOG_ENTRY_BYTES} B each; unbounded)"
+        f"{heard * LOG_ENTRY_BYTES / 2**20:.1f} MiB at ~{LOG_ENTRY_BYTES} B each; at most "
+        f"{CALL_LOG_SIZE:,} a call)"
     )
     figure(
         "rss",
@@ -317,9 +322,10 @@ LOG_ENTRY_BYTES = 150
 
 def live_call_log_entries(fake: FakeTwilio) -> int:
     """Entries in the logs of calls that have not ended (the voice runner keeps those of
-    ended calls within the journal size): what grows with the announcements played."""
+    ended calls within the journal size): what grows with the announcements played, up
+    to ``CALL_LOG_SIZE`` entries a call in server mode."""
     runner = fake._runner
-    return sum(len(log) for sid, log in runner._log.items() if sid not in runner._done)
+    return sum(runner._log.kept(sid) for sid in runner._log if sid not in runner._done)
 
 
 def label(count: int) -> str:

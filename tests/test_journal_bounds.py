@@ -1,6 +1,6 @@
 """Bounded journals: ``journal_size`` keeps the newest entries of ``requests``,
 ``webhooks``, ``events`` and ``alerts``, drops the oldest, and counts both; in-process
-the journals are unbounded unless asked, server mode bounds them (10,000 by default,
+the journals are unbounded unless asked, server mode bounds them (5,000 by default,
 ``fakeconf serve --journal-size``)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import requests
 from twilio.rest import Client
 
 from pytest_fakeconf import FakeTwilio, JournalCount
-from pytest_fakeconf.core.bounded import BoundedLog, check_size
+from pytest_fakeconf.core.bounded import SERVER_JOURNAL_SIZE, BoundedLog, check_size
 from pytest_fakeconf.core.events import Event, EventLog
 from pytest_fakeconf.server import FakeconfServer
 from pytest_fakeconf.server.cli import build_parser, journal_size
@@ -283,16 +283,16 @@ def test_a_call_joined_by_its_twiml_is_remembered_after_it_ends() -> None:
 
 
 def test_a_server_without_a_fake_of_its_own_bounds_its_journals() -> None:
-    assert FakeconfServer().fake.journal_size == 10_000
+    assert FakeconfServer().fake.journal_size == SERVER_JOURNAL_SIZE == 5_000
     mine = FakeTwilio()
     assert FakeconfServer(mine).fake.journal_size is None  # the caller chose
 
 
-def test_serve_journal_size_defaults_to_10000_and_takes_a_number_or_unbounded(
+def test_serve_journal_size_defaults_to_5000_and_takes_a_number_or_unbounded(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     parser = build_parser()
-    assert parser.parse_args(["serve"]).journal_size == 10_000
+    assert parser.parse_args(["serve"]).journal_size == 5_000
     assert parser.parse_args(["serve", "--journal-size", "25"]).journal_size == 25
     assert parser.parse_args(["serve", "--journal-size", "0"]).journal_size == 0
     assert parser.parse_args(["serve", "--journal-size", "Unbounded"]).journal_size is None
@@ -309,7 +309,7 @@ def test_serve_help_names_the_journal_size_default(capsys: pytest.CaptureFixture
         build_parser().parse_args(["serve", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "--journal-size N entries each journal keeps" in text
-    assert "(default: 10000)" in text
+    assert "(default: 5000)" in text
 
 
 def test_serve_journal_size_bounds_the_control_journals_over_the_socket() -> None:

@@ -450,7 +450,7 @@ class FakeTwilio:
     @property
     def journal_size(self) -> int | None:
         """How many entries each journal keeps, the oldest dropped first: None (the
-        default in-process) keeps every one; server mode keeps 10,000 unless told
+        default in-process) keeps every one; server mode keeps 5,000 unless told
         otherwise. The logs of ended calls (``CallHandle.log``) follow it too: the newest
         ``journal_size`` ended calls keep theirs. Setting it drops the oldest entries
         beyond the new bound now; it survives :meth:`reset`."""

@@ -24,7 +24,7 @@ class FakeconfServer:
     Point an official client at :attr:`base_url` (twilio-python:
     ``client.api.base_url = server.base_url``). Needs the ``server`` extra
     (waitress). Without a ``fake``, it serves a new one whose journals keep the
-    newest 10,000 entries each (``FakeTwilio(journal_size=…)`` to choose).
+    newest 5,000 entries each (``FakeTwilio(journal_size=…)`` to choose).
     ``max_body_bytes`` is the largest request body it reads (a larger one gets
     Twilio's 413 error body); ``allowed_hosts`` are ``Host`` names (``name`` or
     ``name:port``) the live page and the control endpoints answer besides the

@@ -76,21 +76,19 @@ class ConferenceTwiml:
         kind = event.kind
         if kind == "conference-announce":
             self._announce(event, None)
-        elif kind == "participant-announce":
-            participant = event.data.get("participant")
-            if isinstance(participant, Participant):
-                self._announce(event, participant)
+            return
+        participant = event.data.get("participant")
+        if not isinstance(participant, Participant):
+            return  # the event of a call that is in no conference
+        if kind == "participant-announce":
+            self._announce(event, participant)
         elif kind == "participant-join":
-            participant = event.data.get("participant")
-            if isinstance(participant, Participant):
-                self._waiting(participant)
+            self._waiting(participant)
         elif kind == "participant-hold":
-            participant = event.data.get("participant")
-            if isinstance(participant, Participant) and participant.live:
-                url = participant.options.get("HoldUrl")
-                method = participant.options.get("HoldMethod") or "GET"  # §6: GET
-                if url:
-                    self._play(url, method, participant, "hold", [participant.call_sid])
+            url = participant.options.get("HoldUrl")
+            method = participant.options.get("HoldMethod") or "GET"  # §6: GET
+            if url and participant.live:
+                self._play(url, method, participant, "hold", [participant.call_sid])
 
     # -- announcements ----------------------------------------------------------------
     def _announce(self, event: Event, participant: Participant | None) -> None:
@@ -113,10 +111,8 @@ class ConferenceTwiml:
     # -- waiting ----------------------------------------------------------------------
     def _waiting(self, participant: Participant) -> None:
         """A participant that joined a conference not yet started hears its wait URL."""
-        if not participant.live:
-            return
         conference = self._backend.conference_of(participant)
-        if conference.status != "init":
+        if not participant.live or conference.status != "init":
             return
         options = participant.options
         url = options.get("waitUrl", options.get("WaitUrl"))
@@ -198,9 +194,11 @@ class ConferenceTwiml:
 
     def _params(self, call: Call | None, account_sid: str, conference_sid: str) -> Pairs:
         conference = self._backend.conference_store(account_sid).get(conference_sid)
-        extra: Pairs = [("ConferenceSid", conference_sid)]
-        if conference is not None:
-            extra.append(("FriendlyName", conference.friendly_name))
+        assert conference is not None  # what plays, plays in a conference that exists
+        extra: Pairs = [
+            ("ConferenceSid", conference_sid),
+            ("FriendlyName", conference.friendly_name),
+        ]
         if call is not None:
             return self._runner.params(call, extra)
         return [("AccountSid", account_sid), ("ApiVersion", API_VERSION), *extra]

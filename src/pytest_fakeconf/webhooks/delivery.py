@@ -53,12 +53,32 @@ class WebhookDelivery:
     kind: str  # "conference-status", "call-status", "recording-status", "amd-status", "voice"
     url: str  # as signed: for GET, with the parameters in the query string
     method: str
-    params: Mapping[str, str]
-    headers: Mapping[str, str]
     status_code: int | None
     response_body: bytes = b""
     error: str | None = None
-    pairs: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # A server's journal keeps thousands of these: the parameters are kept once, as one
+    # flat tuple (key, value, key, value, …), and of the headers only the signature
+    # (the rest follows from the method); ``pairs``, ``params`` and ``headers`` are
+    # made from them when read.
+    _flat: tuple[str, ...] = field(default=(), repr=False)
+    _signature: str = field(default="", repr=False)
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        flat = self._flat
+        return tuple(zip(flat[::2], flat[1::2], strict=True))
+
+    @property
+    def params(self) -> Mapping[str, str]:
+        flat = self._flat
+        params: dict[str, str] = {}
+        for index in range(0, len(flat), 2):
+            params.setdefault(flat[index], flat[index + 1])
+        return MappingProxyType(params)
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return MappingProxyType(_headers(self.method, self._signature))
 
     @property
     def ok(self) -> bool:
@@ -67,9 +87,10 @@ class WebhookDelivery:
     @property
     def event(self) -> str | None:
         """``StatusCallbackEvent`` (or ``CallStatus``/``RecordingStatus``) of the delivery."""
+        params = self.params  # made anew on each read
         for key in ("StatusCallbackEvent", "RecordingStatus", "CallStatus"):
-            if key in self.params:
-                return self.params[key]
+            if key in params:
+                return params[key]
         return None
 
     def __repr__(self) -> str:
@@ -78,6 +99,14 @@ class WebhookDelivery:
             f"WebhookDelivery(kind={self.kind!r}, method={self.method!r}, url={self.url!r}, "
             f"params={dict(self.params)!r}, status_code={self.status_code!r}{error})"
         )
+
+
+def _headers(method: str, signature: str) -> dict[str, str]:
+    """The headers of a webhook request signed ``signature``."""
+    headers = {"X-Twilio-Signature": signature, "User-Agent": USER_AGENT, "Accept": "*/*"}
+    if method != "GET":
+        headers["Content-Type"] = FORM
+    return headers
 
 
 class Receiver(Protocol):
@@ -206,18 +235,10 @@ class Router:
         else:
             body = urlencode(pairs).encode()
             sign_pairs = pairs
-        params: dict[str, str] = {}
-        for key, value in pairs:
-            params.setdefault(key, value)
+        account_sid = next((value for key, value in pairs if key == "AccountSid"), None)
         # Signed with the auth token of the account the webhook is about.
-        token = self._auth_token(params.get("AccountSid"))
-        headers = {
-            "X-Twilio-Signature": signature(token, url, sign_pairs),
-            "User-Agent": USER_AGENT,
-            "Accept": "*/*",
-        }
-        if method != "GET":
-            headers["Content-Type"] = FORM
+        signed = signature(self._auth_token(account_sid), url, sign_pairs)
+        headers = _headers(method, signed)
         receiver = self.receiver_for(url)
         status: int | None = None
         content = b""
@@ -230,10 +251,8 @@ class Router:
                     status, content = receiver(method, url, headers, body)
             except Exception:  # the application's failure must not break the fake
                 error = traceback.format_exc()
-        delivery = WebhookDelivery(
-            kind, url, method, MappingProxyType(params), MappingProxyType(headers),
-            status, content, error, pairs,
-        )  # fmt: skip
+        flat = tuple(item for pair in pairs for item in pair)
+        delivery = WebhookDelivery(kind, url, method, status, content, error, flat, signed)
         self.journal.append(delivery)
         for listener in self.listeners:
             listener(delivery)

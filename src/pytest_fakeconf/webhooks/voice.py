@@ -55,6 +55,7 @@ from ..core.schedule import Scheduled
 from ..formats import API_VERSION
 from . import twiml
 from .alerts import NOT_TWILIO, Alerts
+from .call_logs import CallLogs
 from .dial_in import conference_dial
 
 if TYPE_CHECKING:
@@ -65,6 +66,12 @@ if TYPE_CHECKING:
 # ends it. A GUESS (FIDELITY: F61): Twilio documents no voice limit (§3.7);
 # messaging stops at 50 (14106), and the fake stops there too rather than hang.
 MAX_DOCUMENTS = 50
+
+# Entries one call's log keeps, its newest, when the fake's journals are bounded (server
+# mode): a call held in a conference for days hears an announcement per conference
+# update, and its log would grow without end. In-process (journals unbounded by
+# default) a call's log keeps every entry.
+CALL_LOG_SIZE = 1000
 
 Pairs = list[tuple[str, str]]
 
@@ -101,7 +108,8 @@ class LogEntry:
     seconds of silence, what a ``Gather`` listened for (``dtmf``, ``speech``), who a
     ``Dial`` rang (numbers, or the conference's name), the URL of a ``Redirect``.
     ``answer``: what the caller answered a ``Gather`` (digits or speech; None: no
-    input), or a ``Dial``'s ``DialCallStatus``. ``source``: ``call`` (its own TwiML),
+    input), or a ``Dial``'s ``DialCallStatus``. ``loop``: how many times a ``Say`` or
+    ``Play`` was repeated (its ``loop`` attribute). ``source``: ``call`` (its own TwiML),
     or ``announcement``, ``wait``, ``hold`` (conference TwiML played to it)."""
 
     verb: str
@@ -134,7 +142,6 @@ class Bridge:
     entry: int
     children: list[Call] = field(default_factory=list)
     answered: Call | None = None
-    done: bool = False
 
 
 @dataclass(slots=True)
@@ -153,7 +160,6 @@ class Session:
     joined: list[Participant] = field(default_factory=list)
     dial_entry: int = -1  # the log entry of the <Dial><Conference>
     gather: Waiting | None = None  # the <Gather> it waits in
-    bridge: Bridge | None = None  # the <Dial><Number…> it rings or is bridged by
     answers: deque[str] = field(default_factory=deque)  # dial_in's answers, in order
 
 
@@ -165,8 +171,10 @@ class VoiceRunner:
         self._router = router
         self._alerts = alerts
         self._sessions: dict[str, Session] = {}
-        self._log: dict[str, list[LogEntry]] = {}
-        self._done: dict[str, Session] = {}
+        self._log: CallLogs[LogEntry] = CallLogs()
+        # Ended calls, oldest first: only whom each joined (a session holds much more).
+        self._done: dict[str, tuple[Participant, ...]] = {}  # insertion order: oldest first
+        self._ended_kept: int | None = None  # ended calls whose session and log are kept
         self._children: dict[str, tuple[Session, Bridge]] = {}  # child call SID ->
         self._scripted: tuple[str, str, list[str]] | None = None  # dial_in's answers
         backend.events.subscribe(self.on_event)
@@ -174,17 +182,20 @@ class VoiceRunner:
     # -- what tests read ------------------------------------------------------
     def log(self, call_sid: str) -> list[LogEntry]:
         """What the call ran, in order (see :class:`LogEntry`)."""
-        return list(self._log.get(call_sid, ()))
+        return self._log.entries(call_sid)
 
     def heard(self, call_sid: str) -> list[LogEntry]:
         """The ``<Say>``, ``<Play>`` and ``<Pause>`` of the call's own TwiML."""
-        return [e for e in self._log.get(call_sid, ()) if e.verb in HEARD and e.source == "call"]
+        return [e for e in self._log.entries(call_sid) if e.verb in HEARD and e.source == "call"]
 
     def record(self, call_sid: str, entry: LogEntry) -> int:
-        """Add ``entry`` to the call's log; its index there."""
-        log = self._log.setdefault(call_sid, [])
-        log.append(entry)
-        return len(log) - 1
+        """Add ``entry`` to the call's log; its position there (see :meth:`_answered`)."""
+        return self._log.add(call_sid, entry)
+
+    def _answered(self, call_sid: str, position: int, answer: str | None) -> None:
+        """Set the ``answer`` of the call's log entry at ``position`` (a ``Gather`` or a
+        ``Dial``), unless the log has dropped it (a bounded log keeps the newest)."""
+        self._log.amend(call_sid, position, lambda entry: replace(entry, answer=answer))
 
     def waiting(self, call_sid: str) -> twiml.Gather | None:
         """The ``<Gather>`` the call waits in, if it does."""
@@ -246,22 +257,21 @@ class VoiceRunner:
 
     def joined(self, call_sid: str) -> list[Participant]:
         """The participants the call's TwiML made it, oldest first."""
-        session = self._sessions.get(call_sid) or self._done.get(call_sid)
-        return list(session.joined) if session else []
+        session = self._sessions.get(call_sid)
+        return list(session.joined if session else self._done.get(call_sid, ()))
 
     # -- events ---------------------------------------------------------------
     def on_event(self, event: Event) -> None:
         kind = event.kind
         if kind == "call-answered" or kind == "call-redirected":
-            call = event.data.get("call")
-            if not isinstance(call, Call):
-                return
+            call = event.data["call"]
+            assert isinstance(call, Call)  # a call's events carry it
             if kind == "call-answered" and call.sid in self._children:
                 self._child_answered(call, event.at)
-            if not call.twiml_driven or not call.live:
+            # Not again for a call whose TwiML runs already (answered by its own TwiML).
+            running = kind == "call-answered" and call.sid in self._sessions
+            if not call.twiml_driven or not call.live or running:
                 return
-            if kind == "call-answered" and call.sid in self._sessions:
-                return  # an inbound call answered by its own TwiML, already running
             if kind == "call-redirected":
                 self._interrupted(call)
             self.start(call)
@@ -270,15 +280,14 @@ class VoiceRunner:
             if session is not None and session.participant is event.data.get("participant"):
                 self._left(session, event)
         elif kind == "call-completed":
-            call = event.data.get("call")
-            if isinstance(call, Call):
-                if call.sid in self._children:
-                    self._child_ended(call)
-                session = self._sessions.get(call.sid)
-                if session is not None:
-                    self._drop_bridge(session)
-                    self._stop_gather(session)
-                self._retire(call.sid)
+            call = event.data["call"]
+            assert isinstance(call, Call)
+            if call.sid in self._children:
+                self._child_ended(call)
+            session = self._sessions.get(call.sid)
+            if session is not None:
+                self._stop_gather(session)
+            self._retire(call.sid)
 
     def start(self, call: Call) -> None:
         """Run the call's instructions now (``Url`` fetched, or ``Twiml``), from the top."""
@@ -310,11 +319,12 @@ class VoiceRunner:
     def _left(self, session: Session, event: Event) -> None:
         """The call left the conference of its ``<Dial>``: the Dial is over (§3.6)."""
         call, dial = session.call, session.dial
+        assert dial is not None  # set with the participant whose leave this is (_join)
         session.participant, session.dial = None, None
-        log = self._log.get(call.sid, [])
-        if dial is not None and 0 <= session.dial_entry < len(log):
-            log[session.dial_entry] = replace(log[session.dial_entry], answer="answered")
-        if not call.live or dial is None:
+        # The Dial's entry: a live session's log is never forgotten (keep_ended forgets
+        # ended calls' logs only), though a bounded one may have dropped that entry.
+        self._answered(call.sid, session.dial_entry, "answered")
+        if not call.live:
             self._retire(call.sid)  # hung up: later verbs do not run (§3.6; action: a guess)
             return
         redirected = bool(event.data.get("redirected")) or self._redirect_follows(event, call)
@@ -332,7 +342,11 @@ class VoiceRunner:
             self._run(session)  # the next verb, or the end of the document
 
     def _redirect_follows(self, event: Event, call: Call) -> bool:
-        """Whether this leave is part of a redirect: its ``call-redirected`` is logged after it."""
+        """Whether this leave is part of a redirect: its ``call-redirected`` is logged
+        after it. Besides a redirect of the call in the conference (its leave says
+        ``redirected``), the app may redirect the call from the conference's
+        ``participant-leave`` status callback, which is delivered before the runner
+        hears the leave: the Dial's action is then requested, its answer ignored."""
         for later in self._backend.events.since(event):
             if later.kind == "call-redirected" and later.data.get("call") is call:
                 return True
@@ -365,8 +379,8 @@ class VoiceRunner:
     def _load(
         self, session: Session, document: bytes | str, url: str | None, *, counted: bool = False
     ) -> bool:
-        if not counted and not self._count(session, url):
-            return False
+        if not counted:
+            session.documents += 1  # the first document of the session: within the limit
         try:
             verbs = twiml.parse(document)
         except TwilioError as error:
@@ -416,7 +430,6 @@ class VoiceRunner:
     # -- verbs ----------------------------------------------------------------
     def _run(self, session: Session) -> None:
         call = session.call
-        log = self._log.setdefault(call.sid, [])
         while call.live and not self._superseded(session):
             if session.position >= len(session.verbs):
                 self._end(session)  # "If there is no further verb, Twilio will end the call"
@@ -424,11 +437,11 @@ class VoiceRunner:
             verb = session.verbs[session.position]
             session.position += 1
             if isinstance(verb, (twiml.Say, twiml.Play, twiml.Pause)):
-                log.append(heard_entry(verb))
+                self.record(call.sid, heard_entry(verb))
             elif isinstance(verb, twiml.Redirect):
                 base = session.url or ""
                 url = urljoin(base, verb.url) if verb.url else base
-                log.append(LogEntry("Redirect", url))
+                self.record(call.sid, LogEntry("Redirect", url))
                 if not url:
                     self._fail_message(session, "<Redirect> needs a URL in inline Twiml", None)
                     return
@@ -442,12 +455,12 @@ class VoiceRunner:
             ):
                 # §1.3: <Reject> first leaves the call unanswered, "busy" or "no-answer"
                 # by its reason (mapping UNVERIFIED); anywhere else it ends it like <Hangup>.
-                log.append(LogEntry("Reject", verb.reason))
+                self.record(call.sid, LogEntry("Reject", verb.reason))
                 self._retire(call.sid)
                 self._backend.calls.reject(call, "busy" if verb.reason == "busy" else "no-answer")
                 return
             elif isinstance(verb, (twiml.Hangup, twiml.Reject)):
-                log.append(LogEntry(type(verb).__name__))
+                self.record(call.sid, LogEntry(type(verb).__name__))
                 self._end(session)
                 return
             elif isinstance(verb, twiml.Dial):
@@ -458,8 +471,7 @@ class VoiceRunner:
                     what = "".join(f"<{n}>" for n in verb.nouns) or "<Dial> without a noun"
                     self._unsupported(session, f"Dial{what}")
                     return
-                session.dial_entry = len(log)
-                log.append(LogEntry("Dial", verb.conference.name))
+                session.dial_entry = self.record(call.sid, LogEntry("Dial", verb.conference.name))
                 if self._join(session, verb):
                     return  # in the conference until it leaves (see _left)
             else:
@@ -535,6 +547,8 @@ class VoiceRunner:
             if ready and self._end_gather(session, None):
                 self._run(session)
 
+        # Memory only (no ``kind``): it resumes a running TwiML document, which a
+        # restart of a durable server (``--data``) does not restore.
         waiting.timeout = self._backend.scheduler.at(
             now + _dt.timedelta(seconds=verb.timeout), f"gather timeout {call.sid}", timed_out
         )
@@ -546,9 +560,8 @@ class VoiceRunner:
         waiting = session.gather
         assert waiting is not None
         self._stop_gather(session)
-        log = self._log[session.call.sid]
         answer = None if result is None else result[0][1]
-        log[waiting.entry] = replace(log[waiting.entry], answer=answer)
+        self._answered(session.call.sid, waiting.entry, answer)
         if result is None and not waiting.verb.action_on_empty_result:
             return True  # "falls to the next verb"
         # No input with actionOnEmptyResult: no Digits/SpeechResult (a GUESS, FIDELITY: F65).
@@ -569,9 +582,11 @@ class VoiceRunner:
         calls = self._backend.calls
         entry = self.record(call.sid, LogEntry("Dial", ", ".join(t.to for t in verb.targets)))
         bridge = Bridge(verb, session.url, entry)
-        session.bridge = bridge
+        # The children's events are heard after this loop (the runner is a listener:
+        # what it causes is heard once it returns), so a child's end cannot interleave;
+        # only one answered at once stops it.
         for target in verb.targets:
-            if bridge.answered is not None or bridge.done or not call.live:
+            if bridge.answered is not None:
                 break
             if target.url is not None:
                 self._alerts.add(
@@ -596,7 +611,7 @@ class VoiceRunner:
 
     def _child_answered(self, child: Call, at: _dt.datetime) -> None:
         _, bridge = self._children[child.sid]
-        if bridge.answered is not None or bridge.done:
+        if bridge.answered is not None:
             return
         bridge.answered = child
         for other in bridge.children:
@@ -605,21 +620,22 @@ class VoiceRunner:
 
     def _child_ended(self, child: Call) -> None:
         """A child call ended: the bridge is over if it was the bridged one, or if
-        nobody answered and no other child still rings (§3.3 ``DialCallStatus``)."""
+        nobody answered and no other child still rings (§3.3 ``DialCallStatus``).
+
+        A child is in ``_children`` until its bridge closes, so the bridge is open here.
+        The core ends a parent's children before it ends or redirects the parent
+        (``Calls.finish`` / ``Calls.redirect``), so the bridge always closes here,
+        before the parent's own ``call-completed`` or ``call-redirected`` is heard."""
         session, bridge = self._children[child.sid]
-        if bridge.done:
-            return
         if bridge.answered is not None and bridge.answered is not child:
             return
         if bridge.answered is None and any(c.live for c in bridge.children):
             return
-        if bridge.answered is None and len(bridge.children) < len(bridge.verb.targets):
-            return  # still dialling the next target (_dial_out goes on)
         status = "completed" if bridge.answered is child else child.status
-        self._close_bridge(session, bridge)
+        for done in bridge.children:
+            self._children.pop(done.sid, None)
         call = session.call
-        log = self._log[call.sid]
-        log[bridge.entry] = replace(log[bridge.entry], answer=status)
+        self._answered(call.sid, bridge.entry, status)
         if not call.live or self._sessions.get(call.sid) is not session:
             return  # the caller hung up: nothing more runs (§3.6; the action: a guess)
         verb = bridge.verb
@@ -636,44 +652,14 @@ class VoiceRunner:
         if self._fetch(session, urljoin(bridge.url or "", verb.action), verb.method, extra=extra):
             self._run(session)
 
-    def _close_bridge(self, session: Session, bridge: Bridge) -> None:
-        bridge.done = True
-        if session.bridge is bridge:
-            session.bridge = None
-        for child in bridge.children:
-            self._children.pop(child.sid, None)
-
-    def _drop_bridge(self, session: Session) -> Bridge | None:
-        """The dialling call hung up or moved on: its children end (a bridged one
-        ``completed``, a ringing one ``canceled``)."""
-        bridge = session.bridge
-        if bridge is None:
-            return None
-        self._close_bridge(session, bridge)
-        for child in bridge.children:
-            if child.live:
-                self._backend.calls.hang_up(child)
-        return bridge
-
     def _interrupted(self, call: Call) -> None:
-        """The call was redirected (§4): a ``<Gather>`` it waited in is abandoned; a
-        ``<Dial><Number>`` it was in ends, its action requested and its TwiML ignored
-        (``DialCallStatus=completed`` as observed in qisoft#25)."""
+        """The call was redirected (§4): a ``<Gather>`` it waited in is abandoned. (A
+        ``<Dial><Number>`` it was in is over already: the core ended its children
+        first, and their ends requested the action, its TwiML ignored, see
+        :meth:`_child_ended`.)"""
         session = self._sessions.get(call.sid)
-        if session is None:
-            return
-        self._stop_gather(session)
-        bridge = self._drop_bridge(session)
-        if bridge is None:
-            return
-        child = bridge.answered or bridge.children[-1]
-        status = "completed" if bridge.answered is not None else "canceled"
-        log = self._log[call.sid]
-        log[bridge.entry] = replace(log[bridge.entry], answer=status)
-        if bridge.verb.action is not None:
-            url = urljoin(bridge.url or "", bridge.verb.action)
-            extra = _dial_result(bridge, child, status)
-            self._router.send("voice", url, bridge.verb.method, self._params(call, None, extra))
+        if session is not None:
+            self._stop_gather(session)
 
     def _current(self, session: Session) -> bool:
         return self._sessions.get(session.call.sid) is session and session.call.live
@@ -693,7 +679,6 @@ class VoiceRunner:
     def _end(self, session: Session) -> None:
         call = session.call
         self._stop_gather(session)
-        self._drop_bridge(session)
         self._retire(call.sid)
         if call.live:
             self._backend.calls.hang_up(call)
@@ -701,7 +686,25 @@ class VoiceRunner:
     def _retire(self, call_sid: str) -> None:
         session = self._sessions.pop(call_sid, None)
         if session is not None:
-            self._done[call_sid] = session
+            self._done.pop(call_sid, None)  # ended again (redirected): now the newest
+            self._done[call_sid] = tuple(session.joined)
+            self._forget_ended()
+
+    def keep_ended(self, size: int | None) -> None:
+        """Keep the session and log of the newest ``size`` ended calls (None: all), and
+        in each call's log its newest ``size`` entries, at most :data:`CALL_LOG_SIZE`
+        (None: all); the fake's ``journal_size``, so a long-running server forgets the
+        oldest calls' logs and a call held open for days keeps a log of bounded size."""
+        self._ended_kept = size
+        self._log.resize(None if size is None else min(size, CALL_LOG_SIZE))
+        self._forget_ended()
+
+    def _forget_ended(self) -> None:
+        size = self._ended_kept
+        while size is not None and len(self._done) > size:
+            gone = next(iter(self._done))
+            del self._done[gone]
+            self._log.forget(gone)
 
     def _superseded(self, session: Session) -> bool:
         """The call was redirected while its TwiML ran (the app called the API back):
