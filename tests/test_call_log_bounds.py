@@ -9,6 +9,7 @@ left alone. In-process, by default, a call's log keeps every entry."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,6 +23,7 @@ from pytest_fakeconf.webhooks.delivery import FORM, Router
 from pytest_fakeconf.webhooks.signature import signature
 
 BASE = "https://app.test"
+NOW = lambda: dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)  # noqa: E731
 CALLER = "+15017122661"
 DIAL = "<Response><Dial><Conference>Room</Conference></Dial><Say>after</Say></Response>"
 
@@ -145,7 +147,7 @@ def test_a_call_log_is_at_most_call_log_size_and_shrinks_with_the_journal_size(
 
 
 def test_a_delivery_keeps_its_pairs_once_and_makes_params_and_headers_from_them() -> None:
-    router = Router(lambda _account: "token")
+    router = Router(lambda _account: "token", now=NOW)
     sent = [("AccountSid", "AC1"), ("Key", "first"), ("Key", "second")]
     post = router.send("call-status", f"{BASE}/hook", "post", sent)
     get = router.send("call-status", f"{BASE}/hook", "GET", sent)
@@ -158,7 +160,7 @@ def test_a_delivery_keeps_its_pairs_once_and_makes_params_and_headers_from_them(
 
 
 def test_a_delivery_tells_its_event_and_a_get_without_parameters_keeps_its_url() -> None:
-    router = Router(lambda _account: "token")
+    router = Router(lambda _account: "token", now=NOW)
     status = router.send("call-status", f"{BASE}/s", "POST", [("CallStatus", "ringing")])
     bare = router.send("voice", f"{BASE}/v?x=1", "GET", [])
     assert (status.event, bare.event) == ("ringing", None)
@@ -168,4 +170,4 @@ def test_a_delivery_tells_its_event_and_a_get_without_parameters_keeps_its_url()
 @pytest.mark.parametrize("base_url", ["ftp://app.test", "/relative", "https://"])
 def test_a_route_needs_an_absolute_http_url(base_url: str) -> None:
     with pytest.raises(ValueError, match="absolute http"):
-        Router(lambda _account: "token").route(base_url, lambda *_: (200, b""))
+        Router(lambda _account: "token", now=NOW).route(base_url, lambda *_: (200, b""))

@@ -190,17 +190,47 @@ def test_injected_faults_and_scheduled_skips_are_problems(
     assert any(e.text.startswith("conference-end reason_conference_ended=") for e in entries)
 
 
-def test_untimed_entries_take_the_time_around_them(fakeconf: FakeTwilio) -> None:
+def test_requests_are_placed_at_the_moment_the_fake_answered_them(fakeconf: FakeTwilio) -> None:
     fakeconf.clock.freeze(T0)
     http = requests.Session()
     http.auth = (fakeconf.account_sid, fakeconf.auth_token)
     account = f"https://api.twilio.com/2010-04-01/Accounts/{fakeconf.account_sid}"
-    http.get(f"{account}/Conferences.json")  # no time: before any timed entry
+    http.get(f"{account}/Conferences.json")  # a list: no date in its answer
     fakeconf.clock.advance(60)
     room = fakeconf.create_conference("Later")
     http.post(f"{account}/Conferences/{room.sid}.json", data={"AnnounceUrl": "https://x"})
     fakeconf.clock.advance(60)
-    http.get(f"{account}/Conferences.json")  # no time: after the update
+    http.get(f"{account}/Conferences/CF{'0' * 32}.json")  # a 404: no date either
+
+    entries = [e for t in build(fakeconf).threads for e in t.entries if e.source == "request"]
+
+    minute = _dt.timedelta(seconds=60)
+    assert [e.at for e in sorted(entries, key=lambda e: e.order)] == [
+        T0,
+        T0 + minute,
+        T0 + 2 * minute,
+    ]
+    assert [r.at for r in fakeconf.requests] == [T0, T0 + minute, T0 + 2 * minute]
+
+
+def test_untimed_entries_take_the_time_around_them(fakeconf: FakeTwilio) -> None:
+    """Entries recorded without ``at`` (built by hand) take the time of the entry
+    before them in their journal; the first ones, the first time met after them."""
+    fakeconf.clock.freeze(T0)
+    http = requests.Session()
+    http.auth = (fakeconf.account_sid, fakeconf.auth_token)
+    account = f"https://api.twilio.com/2010-04-01/Accounts/{fakeconf.account_sid}"
+    http.get(f"{account}/Conferences.json")
+    fakeconf.clock.advance(60)
+    room = fakeconf.create_conference("Later")
+    http.post(f"{account}/Conferences/{room.sid}.json", data={"AnnounceUrl": "https://x"})
+    fakeconf.clock.advance(60)
+    http.get(f"{account}/Conferences.json")
+    first, update, last = fakeconf.requests
+    untimed = [dataclasses.replace(first, at=None), update, dataclasses.replace(last, at=None)]
+    fakeconf._journal.clear()
+    for request in untimed:
+        fakeconf._journal.append(request)
 
     entries = [e for t in build(fakeconf).threads for e in t.entries if e.source == "request"]
 

@@ -101,7 +101,9 @@ class FakeTwilio:
         size = self._journal_size
         self._backend.events.resize(size)
         self._journal: BoundedLog[RecordedRequest] = BoundedLog(size)
-        self._router = Router(self._token_of, lambda: self._outside(), size)
+        self._router = Router(
+            self._token_of, lambda: self._outside(), size, now=self._backend.clock.now
+        )
         self._callbacks = StatusCallbacks(self._backend, self._router)
         self._alerts = Alerts(self._backend.clock.now, size)
         self._router.listeners.append(self._alerts.on_delivery)
@@ -510,6 +512,7 @@ class FakeTwilio:
                 response_headers=response.headers,
                 response_body=response.body,
                 error=response.error,
+                at=self._backend.clock.now(),
             )
         )
         return response

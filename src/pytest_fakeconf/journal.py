@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class RecordedRequest:
         response_headers: the headers of the answer (read-only, shared the same way).
         response_body: the body of the answer (bytes).
         error: ``"connection"`` or ``"timeout"`` for an injected transport error, else None.
+        at: when the fake answered it, on the fake's clock (UTC).
         params: query and form values by key (first value of a repeated key).
     """
 
@@ -65,6 +67,7 @@ class RecordedRequest:
     response_headers: Mapping[str, str]
     response_body: bytes
     error: str | None = None
+    at: _dt.datetime | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "headers", shared_headers(self.headers))

@@ -5,11 +5,10 @@ it answered, the events of its core, the webhooks it delivered and the alerts it
 raised. Only on demand (a failed test, the live page's request): a passing test
 never builds one.
 
-Events and alerts carry the fake clock's time. Requests and webhooks carry none
-(unless an ``at`` attribute is there): a request is timed by the ``date_updated`` of
-the resource it answered with (a create or an update stamps it now), a status
-callback by its ``Timestamp``, and whatever has no time takes the time of the entry
-before it in its own journal (times in one journal never go back). Within one
+Every entry carries the fake clock's time (``at``): when the event happened, the
+alert was raised, the webhook was sent, the request was answered. An entry recorded
+without one (built by hand) takes the time of the entry before it in its own journal
+(times in one journal never go back). Within one
 second, entries keep the order the fake journals them in: an operation's events
 first, then the webhooks and alerts they caused, then the request that made them.
 """
@@ -19,9 +18,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -87,10 +85,9 @@ def build(fake: FakeTwilio, *, tail: int | None = None) -> Story:
         alerts, requests = alerts[-tail:], requests[-tail:]
     known = [e.at for e in events[:1]] + [a.at for a in alerts[:1]]
     start = min(known) if known else fake.clock.now()
-    answered = _answered(fake)
     entries = [
         *_timed("event", (_event(e) for e in events), start),
-        *_timed("webhook", (_webhook(w, answered) for w in webhooks), start),
+        *_timed("webhook", (_webhook(w) for w in webhooks), start),
         *_timed("alert", (_alert(a) for a in alerts), start),
         *_timed("request", (_request(r) for r in requests), start),
     ]
@@ -171,19 +168,7 @@ def _event(event: Any) -> _Draft:
     )
 
 
-def _answered(fake: FakeTwilio) -> Callable[[str], _dt.datetime | None]:
-    """When a call was answered (its first voice request), by SID; None if unknown."""
-
-    def answered(sid: str) -> _dt.datetime | None:
-        try:
-            return fake.get_call(sid).start_time
-        except LookupError:
-            return None
-
-    return answered
-
-
-def _webhook(delivery: Any, answered: Callable[[str], _dt.datetime | None]) -> _Draft:
+def _webhook(delivery: Any) -> _Draft:
     params = delivery.params
     what = delivery.event or ""
     if delivery.status_code is None:
@@ -192,9 +177,7 @@ def _webhook(delivery: Any, answered: Callable[[str], _dt.datetime | None]) -> _
         outcome = str(delivery.status_code)
     text = f"{delivery.kind} {what} {delivery.method} {delivery.url} → {outcome}"
     return (
-        getattr(delivery, "at", None)
-        or _timestamp(params.get("Timestamp"))
-        or (answered(params.get("CallSid", "")) if delivery.kind == "voice" else None),
+        delivery.at,
         " ".join(text.split()),
         params.get("ConferenceSid") or None,
         params.get("CallSid") or None,
@@ -232,9 +215,8 @@ def _request(request: Any) -> _Draft:
         if isinstance(answer, dict) and request.status_code >= 400:
             outcome += f" {answer.get('code', '')} {answer.get('message', '')}".rstrip()
     text = " ".join([request.method, path, "→", outcome, *shown])
-    stamp = answer.get("date_updated") if isinstance(answer, dict) else None
     return (
-        getattr(request, "at", None) or _timestamp(stamp if isinstance(stamp, str) else None),
+        request.at,
         text,
         conference_sid,
         call_sid,
@@ -266,15 +248,6 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
 
 def _sid(value: object, prefix: str) -> str | None:
     return value if isinstance(value, str) and value.startswith(prefix) else None
-
-
-def _timestamp(value: str | None) -> _dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # -- threads --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ raises, or is not there at all — is recorded, never raised into the fake.
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
 import sys
 import traceback
@@ -48,6 +49,7 @@ class WebhookDelivery:
         pairs: the parameters as ``(key, value)`` pairs, in the order sent.
         ok: whether the app answered 2xx.
         event: ``StatusCallbackEvent`` (or ``CallStatus``/``RecordingStatus``).
+        at: when the fake sent it, on the fake's clock (UTC).
     """
 
     kind: str  # "conference-status", "call-status", "recording-status", "amd-status", "voice"
@@ -56,6 +58,7 @@ class WebhookDelivery:
     status_code: int | None
     response_body: bytes = b""
     error: str | None = None
+    at: _dt.datetime | None = None
     # A server's journal keeps thousands of these: the parameters are kept once, as one
     # flat tuple (key, value, key, value, …), and of the headers only the signature
     # (the rest follows from the method); ``pairs``, ``params`` and ``headers`` are
@@ -194,7 +197,10 @@ class Router:
         auth_token: Callable[[str | None], str],
         outside: Callable[[], AbstractContextManager[object]] = nullcontext,
         journal_size: int | None = None,
+        *,
+        now: Callable[[], _dt.datetime],
     ) -> None:
+        self._now = now  # the fake's clock: stamps each delivery's ``at``
         self._auth_token = auth_token  # the token of an AccountSid (None: the default one)
         # Entered around each request to the app: server mode releases its request lock
         # there, so an app that calls the API back while handling a webhook is answered.
@@ -239,6 +245,7 @@ class Router:
         # Signed with the auth token of the account the webhook is about.
         signed = signature(self._auth_token(account_sid), url, sign_pairs)
         headers = _headers(method, signed)
+        at = self._now()  # sent now: the app's answer takes no time on the fake's clock
         receiver = self.receiver_for(url)
         status: int | None = None
         content = b""
@@ -252,7 +259,7 @@ class Router:
             except Exception:  # the application's failure must not break the fake
                 error = traceback.format_exc()
         flat = tuple(item for pair in pairs for item in pair)
-        delivery = WebhookDelivery(kind, url, method, status, content, error, flat, signed)
+        delivery = WebhookDelivery(kind, url, method, status, content, error, at, flat, signed)
         self.journal.append(delivery)
         for listener in self.listeners:
             listener(delivery)
