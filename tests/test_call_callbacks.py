@@ -14,7 +14,7 @@ from twilio.rest import Client
 
 from pytest_fakeconf import FakeTwilio
 
-from .webhook_apps import App, make_app
+from .webhook_apps import App, routed_app
 
 BASE = "https://app.example.com"
 CALLER = "+15017122661"
@@ -24,8 +24,7 @@ ALL = ["initiated", "ringing", "answered", "completed"]
 
 @pytest.fixture(params=["wsgi", "flask"])
 def app(request: pytest.FixtureRequest, fakeconf: FakeTwilio) -> App:
-    built = make_app(request.param, fakeconf.auth_token)
-    fakeconf.route_webhooks(BASE, built.wsgi)
+    built = routed_app(fakeconf, request.param, BASE)
     built.inbox.twiml["/voice"] = "<Response><Dial><Conference>Room</Conference></Dial></Response>"
     return built
 

@@ -16,7 +16,7 @@ from twilio.rest import Client
 
 from pytest_fakeconf import FakeTwilio, LogEntry
 
-from .webhook_apps import App, make_app
+from .webhook_apps import App, response, routed_app
 
 BASE = "https://conf.example.com"
 EVENTS = f"{BASE}/events"
@@ -26,13 +26,7 @@ LINE = "+15558675310"
 
 @pytest.fixture(params=["wsgi", "flask"])
 def app(request: pytest.FixtureRequest, fakeconf: FakeTwilio) -> App:
-    built = make_app(request.param, fakeconf.auth_token)
-    fakeconf.route_webhooks(BASE, built.wsgi)
-    return built
-
-
-def response(*verbs: str) -> str:
-    return "<Response>" + "".join(verbs) + "</Response>"
+    return routed_app(fakeconf, request.param, BASE)
 
 
 def join(client: Client, conference: str, label: str, **kwargs: Any) -> Any:

@@ -22,7 +22,7 @@ from pytest_fakeconf.core.backend import Backend
 from pytest_fakeconf.core.schedule import ScheduledRow
 from pytest_fakeconf.core.sids import SidSource
 
-from .webhook_apps import App, Received, make_app
+from .webhook_apps import App, Received, response, routed_app
 
 BASE = "https://pbx.example.com"
 VOICE = f"{BASE}/voice"
@@ -35,13 +35,7 @@ T0 = dt.datetime(2030, 1, 1, 10, 0, tzinfo=dt.timezone.utc)
 
 @pytest.fixture(params=["wsgi", "flask"])
 def app(request: pytest.FixtureRequest, fakeconf: FakeTwilio) -> App:
-    built = make_app(request.param, fakeconf.auth_token)
-    fakeconf.route_webhooks(BASE, built.wsgi)
-    return built
-
-
-def response(*verbs: str) -> str:
-    return "<Response>" + "".join(verbs) + "</Response>"
+    return routed_app(fakeconf, request.param, BASE)
 
 
 def update_call(fakeconf: FakeTwilio, call_sid: str, **form: str) -> None:

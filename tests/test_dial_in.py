@@ -19,7 +19,7 @@ from twilio.rest import Client
 
 from pytest_fakeconf import FakeconfError, FakeTwilio, ParticipantHandle, TwilioError
 
-from .webhook_apps import FLAVOURS, App, Received, make_app
+from .webhook_apps import FLAVOURS, App, Received, make_app, routed_app
 
 BASE = "https://app.example.com"
 VOICE = f"{BASE}/voice"
@@ -30,9 +30,7 @@ SUPPORT_LINE = "+15558675310"
 @pytest.fixture(params=sorted(FLAVOURS))
 def app(request: pytest.FixtureRequest, fakeconf: FakeTwilio) -> App:
     """The application, routed for every webhook under BASE (both flavours)."""
-    built = make_app(request.param, fakeconf.auth_token)
-    fakeconf.route_webhooks(BASE, built.wsgi)
-    return built
+    return routed_app(fakeconf, request.param, BASE)
 
 
 def conference(name: str = "Room", **attributes: str) -> str:

@@ -19,7 +19,7 @@ from twilio.rest import Client
 
 from pytest_fakeconf import CallHandle, FakeTwilio, LogEntry
 
-from .webhook_apps import App, make_app
+from .webhook_apps import App, response, routed_app
 
 BASE = "https://pbx.example.com"
 VOICE = f"{BASE}/voice"
@@ -31,13 +31,7 @@ START = _dt.datetime(2026, 3, 2, 9, 0, tzinfo=_dt.timezone.utc)
 
 @pytest.fixture(params=["wsgi", "flask"])
 def app(request: pytest.FixtureRequest, fakeconf: FakeTwilio) -> App:
-    built = make_app(request.param, fakeconf.auth_token)
-    fakeconf.route_webhooks(BASE, built.wsgi)
-    return built
-
-
-def response(*verbs: str) -> str:
-    return "<Response>" + "".join(verbs) + "</Response>"
+    return routed_app(fakeconf, request.param, BASE)
 
 
 def legs(fakeconf: FakeTwilio) -> tuple[CallHandle, CallHandle]:

@@ -21,7 +21,7 @@ from twilio.rest import Client
 
 from pytest_fakeconf import FakeTwilio, ParticipantHandle, WebhookDelivery
 
-from .webhook_apps import FLAVOURS, App, make_app
+from .webhook_apps import FLAVOURS, App, routed_app
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2024, 5, 1, 9, 0, 0, tzinfo=UTC)
@@ -41,9 +41,7 @@ SPEECH_EVENTS = {"participant-speech-start", "participant-speech-stop"}
 
 @pytest.fixture(params=sorted(FLAVOURS))
 def app(request: pytest.FixtureRequest, fakeconf: FakeTwilio) -> App:
-    built = make_app(request.param, fakeconf.auth_token)
-    fakeconf.route_webhooks(BASE, built.wsgi)
-    return built
+    return routed_app(fakeconf, request.param, BASE)
 
 
 def join(client: Client, conference: str, label: str, **kwargs: Any) -> Any:

@@ -17,7 +17,7 @@ from twilio.rest import Client
 
 from pytest_fakeconf import FakeconfError, FakeTwilio
 
-from .webhook_apps import App, make_app
+from .webhook_apps import App, response, routed_app
 
 BASE = "https://app.example.com"
 VOICE = f"{BASE}/voice"
@@ -27,18 +27,12 @@ LINE = "+15558675310"
 
 @pytest.fixture(params=["wsgi", "flask"])
 def app(request: pytest.FixtureRequest, fakeconf: FakeTwilio) -> App:
-    built = make_app(request.param, fakeconf.auth_token)
-    fakeconf.route_webhooks(BASE, built.wsgi)
-    return built
+    return routed_app(fakeconf, request.param, BASE)
 
 
 def room(name: str = "Room", dial: str = "", **attributes: str) -> str:
     attrs = "".join(f' {key}="{escape(value)}"' for key, value in attributes.items())
     return f"<Dial{dial}><Conference{attrs}>{escape(name)}</Conference></Dial>"
-
-
-def response(*verbs: str) -> str:
-    return "<Response>" + "".join(verbs) + "</Response>"
 
 
 def call_status(fakeconf: FakeTwilio, call_sid: str) -> str:

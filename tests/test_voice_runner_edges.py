@@ -18,7 +18,7 @@ from twilio.rest import Client
 
 from pytest_fakeconf import FakeTwilio, TwilioError
 
-from .webhook_apps import App, Received, make_app
+from .webhook_apps import App, Received, response, routed_app
 
 BASE = "https://pbx.example.com"
 VOICE = f"{BASE}/voice"
@@ -30,9 +30,7 @@ T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
 
 @pytest.fixture
 def app(fakeconf: FakeTwilio) -> App:
-    built = make_app("wsgi", fakeconf.auth_token)
-    fakeconf.route_webhooks(BASE, built.wsgi)
-    return built
+    return routed_app(fakeconf, "wsgi", BASE)
 
 
 @pytest.fixture
@@ -40,10 +38,6 @@ def frozen() -> Iterator[FrozenDateTimeFactory]:
     with freeze_time(T0) as factory:
         assert isinstance(factory, FrozenDateTimeFactory)
         yield factory
-
-
-def response(*verbs: str) -> str:
-    return "<Response>" + "".join(verbs) + "</Response>"
 
 
 def inbound(fakeconf: FakeTwilio) -> str:

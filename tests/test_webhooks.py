@@ -27,7 +27,7 @@ from twilio.rest.api.v2010.account.conference.participant import ParticipantInst
 
 from pytest_fakeconf import FakeTwilio, ParticipantHandle, WebhookDelivery
 
-from .webhook_apps import FLAVOURS, App, Received, make_app, served_live
+from .webhook_apps import FLAVOURS, App, Received, make_app, routed_app, served_live
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2024, 5, 1, 9, 0, 0, tzinfo=UTC)
@@ -69,18 +69,14 @@ RFC2822 = re.compile(
 @pytest.fixture(params=sorted(FLAVOURS))
 def app(request: pytest.FixtureRequest, fakeconf: FakeTwilio) -> App:
     """The application, routed for every webhook under BASE (both flavours)."""
-    built = make_app(request.param, fakeconf.auth_token)
-    fakeconf.route_webhooks(BASE, built.wsgi)
-    return built
+    return routed_app(fakeconf, request.param, BASE)
 
 
 @pytest.fixture
 def wsgi_app(fakeconf: FakeTwilio) -> App:
     """The bare WSGI flavour only, for the widely parametrized tests whose subject is
     the payload, not the app (both flavours validate every event above)."""
-    built = make_app("wsgi", fakeconf.auth_token)
-    fakeconf.route_webhooks(BASE, built.wsgi)
-    return built
+    return routed_app(fakeconf, "wsgi", BASE)
 
 
 def join(

@@ -23,6 +23,8 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import flask
 from twilio.request_validator import RequestValidator
 
+from pytest_fakeconf import FakeTwilio
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Hook = Callable[["Received"], None]
 SIGNATURE_HEADER = "X-Twilio-Signature"
@@ -190,6 +192,18 @@ class App:
 def make_app(flavour: str, auth_token: str) -> App:
     inbox = Inbox(auth_token)
     return App(flavour, inbox, FLAVOURS[flavour](inbox))
+
+
+def routed_app(fake: FakeTwilio, flavour: str, base_url: str) -> App:
+    """An app of ``flavour`` receiving every webhook ``fake`` sends under ``base_url``."""
+    built = make_app(flavour, fake.auth_token)
+    fake.route_webhooks(base_url, built.wsgi)
+    return built
+
+
+def response(*verbs: str) -> str:
+    """A TwiML document holding ``verbs``."""
+    return "<Response>" + "".join(verbs) + "</Response>"
 
 
 class _QuietHandler(WSGIRequestHandler):
