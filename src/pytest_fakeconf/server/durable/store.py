@@ -111,6 +111,7 @@ class DurableStore:
             self._attach(backend, fresh=True)
             return
         accounts = backend.accounts
+        held = self._held()  # conferences the fake holds: the flush does not change it
         changed = (
             self._conferences
             or self._calls
@@ -120,7 +121,7 @@ class DurableStore:
             or self._outcomes != backend.calls.outcomes
             or self._accounts != len(accounts.all())
             or self._keys != len(accounts.api_keys())
-            or self._held() != len(self._saved)
+            or held != len(self._saved)
         )
         if not changed:
             return
@@ -140,7 +141,7 @@ class DurableStore:
                     self._conferences.add(recording.conference_sid)
             for sid in self._conferences:
                 self._save_conference(db, sid)
-            if self._held() != len(self._saved):
+            if held != len(self._saved):
                 self._reconcile(db)
             for sid in self._calls:
                 call = self._find(sid, backend.call_store)
